@@ -1,0 +1,57 @@
+"""Namespace ``/display``: authenticate, join rooms, send the ``state`` snapshot.
+
+Rooms are forgotten on disconnect, so every connect re-joins and gets a fresh snapshot; a
+display that sees a gap in ``event_id`` emits ``state`` to ask for one again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, session
+from flask_socketio import Namespace, emit, join_room
+
+from kiosk.auth import principal_from_cookie, principal_from_token
+from kiosk.context import ctx
+from kiosk.domain.queue import display_state
+
+
+class DisplayNamespace(Namespace):
+    def on_connect(self, auth: Any = None) -> None:
+        app = ctx()
+        token = auth.get("token") if isinstance(auth, dict) else None
+        principal = principal_from_token(token) if token else principal_from_cookie(request)
+        if principal is None:
+            raise ConnectionRefusedError("unauthorized")
+        if principal.device is not None:
+            if principal.device.kind != "display" or principal.device.display_id is None:
+                raise ConnectionRefusedError("forbidden")
+            display_id = principal.device.display_id
+        else:
+            wanted = auth.get("display") if isinstance(auth, dict) else None
+            display_id = wanted if isinstance(wanted, int) else None
+            if display_id is None:
+                raise ConnectionRefusedError("display id required")
+        found = app.config.display(display_id)
+        if found is None:
+            raise ConnectionRefusedError("unknown display")
+        site, _ = found
+        user = principal.user
+        if user is not None and user.site not in (None, site.code):
+            raise ConnectionRefusedError("forbidden")
+        session["display_id"] = display_id
+        join_room(f"display:{display_id}")
+        join_room(f"site:{site.code}")
+        self._send_state(display_id)
+
+    def on_state(self, _data: Any = None) -> None:
+        display_id = session.get("display_id")
+        if display_id is not None:
+            self._send_state(display_id)
+
+    @staticmethod
+    def _send_state(display_id: int) -> None:
+        app = ctx()
+        with app.db.read() as s:
+            state = display_state(s, app.config, app.clock, display_id)
+        emit("state", state)

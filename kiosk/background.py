@@ -1,0 +1,71 @@
+"""Background work of a server process: housekeeping (expire yesterday's queue).
+
+Threads here have no app context: each opens its own transaction through ``Core``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from kiosk.core import Core
+from kiosk.domain.tickets import expire_stale
+
+log = logging.getLogger(__name__)
+HOUSEKEEPING_EVERY_S = 300.0
+
+
+class Housekeeper(threading.Thread):
+    def __init__(self, core: Core, every_s: float = HOUSEKEEPING_EVERY_S) -> None:
+        super().__init__(name="motcua-housekeeping", daemon=True)
+        self.core = core
+        self.every_s = every_s
+        self.stopping = threading.Event()
+
+    def run_once(self) -> int:
+        with self.core.db.transaction() as s:
+            closed = expire_stale(s, self.core.clock)
+        if closed:
+            log.info("closed %d tickets left from earlier days", closed)
+        return closed
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.run_once()
+            except Exception:  # keep going: the next round may succeed
+                log.exception("housekeeping failed")
+            self.stopping.wait(self.every_s)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def start_background(app: Any) -> list[threading.Thread]:
+    """Start the housekeeping thread and one print worker per server-driven printer.
+    ``MOTCUA_PRINT_WORKERS=0`` leaves printing to another process (several servers)."""
+    from kiosk.printing import check_printers, server_printers
+    from printer.worker import PrintWorker
+
+    m = app.extensions["motcua"]
+    core = Core(m.settings, m.config, m.db, m.clock)
+    threads: list[threading.Thread] = [Housekeeper(core)]
+    if os.environ.get("MOTCUA_PRINT_WORKERS", "1") != "0":
+        check_printers(m.config, m.settings)
+        default_base = m.settings.public_url or "http://127.0.0.1:8000"
+        workers = [
+            PrintWorker(m, key, spec, publish=m.publisher.publish, default_base=default_base)
+            for key, spec in server_printers(m.config, m.settings).items()
+        ]
+
+        def wake() -> None:
+            for w in workers:
+                w.wake.set()
+
+        m.extras["wake_printers"] = wake
+        threads += workers
+    for t in threads:
+        t.start()
+    return threads

@@ -1,0 +1,238 @@
+"""The ``motcua`` command (CONTRACT §2). Bad input: one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from kiosk.config import ConfigError
+from kiosk.core import SchemaError
+from kiosk.domain.errors import DomainError
+from kiosk.settings import SettingsError
+
+
+class CliError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"motcua: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="motcua", description="Queue tickets, kiosks and displays for a one-stop office."
+    )
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("init-db", help="migrate the schema to head and load config/ (idempotent)")
+
+    serve = sub.add_parser("serve", help="production server: HTTP + Socket.IO in one process")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="worker threads; each open WebSocket holds one (default 200)",
+    )
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    add = user.add_parser("add", help="add a user; the password is read from stdin")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["staff", "supervisor", "admin"])
+    add.add_argument("--site", default=None, help="limit the user to one site")
+    dis = user.add_parser("disable", help="disable a user at once (sessions and tokens)")
+    dis.add_argument("name")
+
+    device = sub.add_parser("device", help="manage devices").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    dadd = device.add_parser("add", help="register a device; prints its token on the last line")
+    dadd.add_argument("name")
+    dadd.add_argument("--kind", required=True, choices=["kiosk", "display", "counter", "printer"])
+    dadd.add_argument("--site", required=True)
+    dadd.add_argument("--display", type=int, default=None)
+    dadd.add_argument("--counter", type=int, default=None)
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    tissue = token.add_parser("issue", help="print a bearer token for a user on the last line")
+    tissue.add_argument("name")
+
+    agent = sub.add_parser("print-agent", help="run the print agent for one kiosk printer")
+    agent.add_argument("--server", required=True)
+    agent.add_argument("--token", required=True)
+    agent.add_argument("--printer", default=None, help="printer URI, e.g. usb:0x0416:0x5011")
+
+    sub.add_parser("demo", help="create the demo accounts and devices (idempotent), print them")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(COMMANDS[args.command](args) or 0)
+    except (ConfigError, SettingsError, SchemaError, CliError) as exc:
+        return _fail(str(exc))
+    except DomainError as exc:
+        return _fail(exc.en or exc.message)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"motcua: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _core() -> Any:
+    from kiosk.core import Core
+
+    return Core.from_env()
+
+
+def cmd_init_db(_args: argparse.Namespace) -> int:
+    from kiosk import dbsetup
+
+    core = _core()
+    try:
+        dbsetup.upgrade(core.db)
+    except Exception as exc:
+        raise CliError(f"cannot migrate {core.db.engine.url.render_as_string()}: {exc}") from None
+    created = dbsetup.load_config(core.db, core.config)
+    sites = ", ".join(s.code for s in core.config.sites)
+    _voice_clips(core)
+    print(
+        f"database ready at {core.db.engine.url.render_as_string()}; sites: {sites}; "
+        f"{created} counter rows added"
+    )
+    return 0
+
+
+def _voice_clips(core: Any) -> None:
+    from display.audio import ensure_clips
+    from display.voice import VoiceError
+
+    try:
+        written = ensure_clips(core.config, core.settings.instance)
+        if written:
+            print(f"voice: {len(written)} announcement clips generated with espeak-ng")
+    except VoiceError as exc:  # the server still runs; announcements are then silent
+        print(f"motcua: warning: voice clips not generated: {exc}", file=sys.stderr)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kiosk.server import serve
+
+    if not 1 <= args.port <= 65535:
+        raise CliError(f"--port {args.port}: out of range")
+    return serve(args.host, args.port, threads=args.threads)
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CliError("no password given on stdin")
+    return password
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from kiosk.domain import accounts
+    from kiosk.domain.tickets import Actor, audit
+
+    core = _core()
+    core.require_schema()
+    if args.action == "add":
+        password = _read_password()
+        with core.db.transaction() as s:
+            user = accounts.add_user(
+                s, core.config, core.clock.now(), args.name, args.role, password, args.site
+            )
+        print(
+            f"user {user.username} added ({user.role}{', site ' + args.site if args.site else ''})"
+        )
+    else:
+        with core.db.transaction() as s:
+            user = accounts.disable_user(s, args.name)
+            audit(s, "user_disabled", core.clock.now(), Actor(), username=user.username, via="cli")
+        print(f"user {args.name} disabled; their sessions and tokens no longer work")
+    return 0
+
+
+def cmd_device(args: argparse.Namespace) -> int:
+    from kiosk.domain import accounts
+
+    core = _core()
+    core.require_schema()
+    with core.db.transaction() as s:
+        device, token = accounts.add_device(
+            s,
+            core.config,
+            core.clock.now(),
+            args.name,
+            args.kind,
+            args.site,
+            args.display,
+            args.counter,
+        )
+    print(
+        f"device {device.name} ({device.kind}) added at site {device.site}; "
+        f"enroll a browser once with /enroll?token=<token>"
+    )
+    print(token)
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from kiosk.domain import accounts
+
+    core = _core()
+    core.require_schema()
+    with core.db.transaction() as s:
+        user = accounts.find_user(s, args.name)
+        token, expires = accounts.issue_user_token(s, user, core.clock.now())
+    print(f"token for {args.name}, valid until {expires.astimezone(core.clock.tz):%Y-%m-%d %H:%M}")
+    print(token)
+    return 0
+
+
+def cmd_print_agent(args: argparse.Namespace) -> int:
+    from printer.agent import run_agent
+
+    return run_agent(args.server, args.token, args.printer)
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    from kiosk.demo import create_demo
+
+    core = _core()
+    core.require_schema()
+    for line in create_demo(core):
+        print(line)
+    return 0
+
+
+COMMANDS = {
+    "init-db": cmd_init_db,
+    "serve": cmd_serve,
+    "user": cmd_user,
+    "device": cmd_device,
+    "token": cmd_token,
+    "print-agent": cmd_print_agent,
+    "demo": cmd_demo,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

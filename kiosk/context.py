@@ -1,0 +1,40 @@
+"""The application's services, built once per app and reached from views as ``ctx()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_socketio import SocketIO
+
+from kiosk.config import Config
+from kiosk.db import Database
+from kiosk.domain.clock import Clock
+from kiosk.domain.queue import Estimator
+from kiosk.realtime import Publisher
+from kiosk.settings import Settings
+
+
+@dataclass
+class Motcua:
+    settings: Settings
+    config: Config
+    db: Database
+    clock: Clock
+    estimator: Estimator
+    publisher: Publisher
+    socketio: SocketIO
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def run(self, use_case: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run ``use_case(session, config, clock, *args)`` in one transaction, then publish
+        its events. ``use_case`` returns ``(result, events)``."""
+        with self.db.transaction() as s:
+            result, events = use_case(s, self.config, self.clock, *args, **kwargs)
+        self.publisher.publish(events)
+        return result
+
+
+def ctx() -> Motcua:
+    return current_app.extensions["motcua"]  # type: ignore[no-any-return]

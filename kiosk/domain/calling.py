@@ -1,0 +1,451 @@
+"""Counters: call the next ticket (priority policy, atomic claim), call a given ticket, and the
+per-counter actions (recall, start, done, no-show, requeue, hold, resume, transfer, pause).
+
+The claim is safe under concurrency on both databases. On PostgreSQL the candidate row is
+selected ``FOR UPDATE SKIP LOCKED`` and moved by a conditional UPDATE whose row count is
+checked; on SQLite every write transaction holds the single writer lock (``BEGIN IMMEDIATE``).
+The counter's own row is locked first, so one counter never runs two calls at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from kiosk.config import Config, Counter, PriorityPolicy, Site
+from kiosk.domain.clock import Clock, business_day, local
+from kiosk.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from kiosk.domain.events import CounterChanged, DisplayEventAdded, TicketCalled, TicketChanged
+from kiosk.domain.tickets import (
+    ACTIVE,
+    TRANSITIONS,
+    WAITING,
+    Actor,
+    audit,
+    changed,
+    check_site,
+    get_ticket,
+    record,
+    transition,
+)
+from kiosk.models import CounterState, DisplayEvent, DisplaySeq, Ticket
+
+Event = TicketCalled | TicketChanged | CounterChanged
+# History entries are facts: the past tense of each action.
+PAST = {
+    "start": "started",
+    "done": "done",
+    "no-show": "no_show",
+    "requeue": "requeued",
+    "hold": "held",
+    "transfer": "transferred",
+    "cancel": "cancelled",
+}
+
+
+def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
+    site_cfg = cfg.site(site)
+    if site_cfg is None:
+        raise NotFound(f"Không có điểm tiếp nhận {site!r}.", what="site")
+    counter = site_cfg.counter(number)
+    if counter is None:
+        raise NotFound(f"Không có quầy số {number} tại {site}.", what="counter")
+    return site_cfg, counter
+
+
+def lock_counter(s: Session, site: str, number: int) -> CounterState:
+    """The counter's state row, created if missing, locked for this transaction."""
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    s.execute(
+        insert(CounterState.__table__)
+        .values(site=site, number=number, status="closed", normal_streak=0)
+        .on_conflict_do_nothing()
+    )
+    row = s.scalars(
+        select(CounterState)
+        .where(CounterState.site == site, CounterState.number == number)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    return row
+
+
+def counter_services(row: CounterState | None, counter: Counter, today: date) -> tuple[str, ...]:
+    """The services a counter calls, in order: today's override, else the configured list."""
+    if row is not None and row.services_override and row.override_day == today:
+        return tuple(row.services_override)
+    return counter.services
+
+
+def wants_priority_first(policy: PriorityPolicy, normal_streak: int) -> bool:
+    """Strict: always. Interleave 1-in-N: after N-1 ordinary calls in a row."""
+    return policy.mode == "strict" or normal_streak >= policy.every - 1
+
+
+def call_next(
+    s: Session, cfg: Config, clock: Clock, actor: Actor, site: str, number: int
+) -> tuple[Ticket | None, list[Event]]:
+    """Close the counter's current ticket as done, then claim and call the next one.
+
+    Returns (None, events) when nothing waits for this counter's services.
+    """
+    check_site(actor, site)
+    site_cfg, counter = counter_config(cfg, site, number)
+    now = clock.now()
+    row = lock_counter(s, site, number)
+    events: list[Event] = list(_close_current(s, row, now, actor))
+    services = counter_services(row, counter, business_day(clock, now))
+    priority_first = wants_priority_first(cfg.policy_for(site_cfg), row.normal_streak)
+
+    today = business_day(clock, now)
+    ticket = _claim(s, site, today, services, priority_first, number, actor, now)
+    if ticket is None:
+        row.status = "idle"
+        row.officer_id = actor.user_id
+        row.updated_at = now
+        events.append(CounterChanged(site, number, "idle"))
+        return None, events
+
+    row.normal_streak = 0 if ticket.priority else row.normal_streak + 1
+    record(s, ticket, "called", now, actor, counter=number)
+    if ticket.priority:
+        audit(
+            s,
+            "priority_called",
+            now,
+            actor,
+            site=site,
+            ticket_id=ticket.id,
+            counter=number,
+            group=ticket.priority,
+            policy=cfg.policy_for(site_cfg).mode,
+        )
+    events.append(
+        _occupy(s, cfg, site_cfg, row, counter, ticket, actor, local(clock, now), recall=False)
+    )
+    return ticket, events
+
+
+def _claim(
+    s: Session,
+    site: str,
+    today: date,
+    services: tuple[str, ...],
+    priority_first: bool,
+    counter: int,
+    actor: Actor,
+    now: datetime,
+) -> Ticket | None:
+    is_priority = Ticket.priority.is_not(None)
+    klass = case((is_priority, 0), else_=1) if priority_first else case((is_priority, 1), else_=0)
+    rank = case({code: i for i, code in enumerate(services)}, value=Ticket.service)
+    candidate = (
+        select(Ticket.id)
+        .where(
+            Ticket.site == site,
+            Ticket.business_day == today,  # a queue lives one day
+            Ticket.status.in_(WAITING),
+            Ticket.service.in_(services),
+        )
+        .order_by(klass, rank, Ticket.order_at, Ticket.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    for _ in range(8):
+        ticket_id = s.scalar(candidate)
+        if ticket_id is None:
+            return None
+        # False: someone else took it between our SELECT and UPDATE; pick again.
+        if _mark_called(s, ticket_id, counter, actor, now):
+            ticket = s.get(Ticket, ticket_id, populate_existing=True)
+            assert ticket is not None
+            return ticket
+    return None
+
+
+def _mark_called(s: Session, ticket_id: int, counter: int, actor: Actor, now: datetime) -> bool:
+    """The claim: a conditional UPDATE that only a still-waiting ticket passes."""
+    claimed = s.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status.in_(WAITING))
+        .values(
+            status="called",
+            counter=counter,
+            called_at=now,
+            started_at=None,
+            officer_id=actor.user_id,
+            recalls=0,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _close_current(s: Session, row: CounterState, now: datetime, actor: Actor) -> list[Event]:
+    if row.current_ticket_id is None:
+        return []
+    current = s.get(Ticket, row.current_ticket_id, populate_existing=True)
+    row.current_ticket_id = None
+    if current is None or current.status not in ACTIVE:
+        return []
+    transition(s, current, "done", now, extra={"finished_at": now})
+    record(s, current, "done", now, actor, counter=row.number)
+    return [changed(current, "done")]
+
+
+def _occupy(
+    s: Session,
+    cfg: Config,
+    site_cfg: Site,
+    row: CounterState,
+    counter: Counter,
+    ticket: Ticket,
+    actor: Actor,
+    now: datetime,
+    *,
+    recall: bool,
+) -> TicketCalled:
+    row.current_ticket_id = ticket.id
+    row.status = "serving"
+    row.pause_reason = None
+    row.officer_id = actor.user_id
+    row.updated_at = now  # local time: stored as UTC like every other instant
+    displays = tuple(
+        _display_event(s, d.id, ticket, counter, now, recall)
+        for d in site_cfg.displays
+        if counter.number in d.counters
+    )
+    return TicketCalled(
+        ticket.id, ticket.site, counter.number, ticket.number, ticket.service, recall, now, displays
+    )
+
+
+def _display_event(
+    s: Session, display_id: int, ticket: Ticket, counter: Counter, now: datetime, recall: bool
+) -> DisplayEventAdded:
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = DisplaySeq.__table__
+    event_id = s.execute(
+        insert(table)
+        .values(display_id=display_id, last_event_id=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.display_id], set_={"last_event_id": table.c.last_event_id + 1}
+        )
+        .returning(table.c.last_event_id)
+    ).scalar_one()
+    payload: dict[str, Any] = {
+        "number": ticket.number,
+        "counter": counter.number,
+        "counter_name": counter.name,
+        "service": ticket.service,
+        "site": ticket.site,
+        "recall": recall,
+        "called_at": now.isoformat(),
+    }
+    s.add(
+        DisplayEvent(
+            display_id=display_id, event_id=event_id, at=now, ticket_id=ticket.id, payload=payload
+        )
+    )
+    return DisplayEventAdded(display_id, int(event_id), payload)
+
+
+def call_ticket(
+    s: Session, cfg: Config, clock: Clock, actor: Actor, site: str, number: int, ticket_id: int
+) -> tuple[Ticket, list[Event]]:
+    """Call one given waiting ticket out of turn (closing the current one as done first)."""
+    check_site(actor, site)
+    site_cfg, counter = counter_config(cfg, site, number)
+    now = clock.now()
+    row = lock_counter(s, site, number)
+    ticket = get_ticket(s, ticket_id)
+    if ticket.site != site:
+        raise InvalidInput(f"Phiếu {ticket.number} thuộc điểm tiếp nhận khác.", field="ticket")
+    if ticket.status not in WAITING:
+        raise InvalidTransition(
+            f"Phiếu {ticket.number} không ở trong hàng chờ.", status=ticket.status, action="call"
+        )
+    events: list[Event] = list(_close_current(s, row, now, actor))
+    transition_to_called(s, ticket, number, actor, now)
+    record(s, ticket, "called", now, actor, counter=number, out_of_order=True)
+    audit(
+        s,
+        "called_out_of_order",
+        now,
+        actor,
+        site=site,
+        ticket_id=ticket.id,
+        counter=number,
+        group=ticket.priority,
+    )
+    events.append(
+        _occupy(s, cfg, site_cfg, row, counter, ticket, actor, local(clock, now), recall=False)
+    )
+    return ticket, events
+
+
+def transition_to_called(
+    s: Session, ticket: Ticket, number: int, actor: Actor, now: datetime
+) -> None:
+    if not _mark_called(s, ticket.id, number, actor, now):
+        raise InvalidTransition(f"Phiếu {ticket.number} vừa được quầy khác gọi.", action="call")
+    s.refresh(ticket)
+
+
+def act(
+    s: Session,
+    cfg: Config,
+    clock: Clock,
+    actor: Actor,
+    ticket_id: int,
+    action: str,
+    body: dict[str, Any] | None = None,
+) -> tuple[Ticket, list[Event]]:
+    """Apply a staff action to a ticket. Raises NotFound, Forbidden, InvalidInput and
+    InvalidTransition (409) for a move the ticket's status does not allow."""
+    body = body or {}
+    ticket = get_ticket(s, ticket_id)
+    check_site(actor, ticket.site)
+    site_cfg = cfg.site(ticket.site)
+    assert site_cfg is not None
+    now = clock.now()
+    if action in {"recall", "resume"}:
+        return _recall_or_resume(s, cfg, clock, site_cfg, actor, ticket, action, body, now)
+
+    extra: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    counter_no = ticket.counter
+    if action == "start":
+        extra["started_at"] = now
+    elif action == "done":
+        extra["finished_at"] = now
+    elif action == "no-show":
+        extra["finished_at"] = now
+        data["recalls"] = ticket.recalls
+    elif action == "requeue":
+        extra.update(counter=None, order_at=now, called_at=None, started_at=None)
+    elif action == "transfer":
+        target = body.get("service")
+        if not isinstance(target, str) or site_cfg.service(target) is None:
+            raise InvalidInput(
+                "Hãy chọn một dịch vụ có tại điểm này để chuyển phiếu.", field="service"
+            )
+        note = body.get("note")
+        if note is not None and (not isinstance(note, str) or len(note) > 500):
+            raise InvalidInput("Ghi chú tối đa 500 ký tự.", field="note")
+        extra.update(service=target, counter=None, note=note or None)
+        data.update(from_service=ticket.service, to_service=target, note=note or None)
+    elif action not in {"hold", "cancel"}:
+        raise NotFound(f"Không có thao tác {action!r}.", what="action")
+
+    was_active = ticket.status in ACTIVE
+    transition(s, ticket, action, now, extra=extra)
+    record(s, ticket, PAST[action], now, actor, counter=counter_no, **data)
+    events: list[Event] = [changed(ticket, action)]
+    if was_active and counter_no is not None and action != "start":
+        events.extend(_release_counter(s, ticket, counter_no, now))
+    return ticket, events
+
+
+def _release_counter(s: Session, ticket: Ticket, number: int, now: datetime) -> list[Event]:
+    row = s.get(CounterState, (ticket.site, number))
+    if row is None or row.current_ticket_id != ticket.id:
+        return []
+    row.current_ticket_id = None
+    if row.status == "serving":
+        row.status = "idle"
+    row.updated_at = now
+    return [CounterChanged(ticket.site, number, row.status)]
+
+
+def _recall_or_resume(
+    s: Session,
+    cfg: Config,
+    clock: Clock,
+    site_cfg: Site,
+    actor: Actor,
+    ticket: Ticket,
+    action: str,
+    body: dict[str, Any],
+    now: datetime,
+) -> tuple[Ticket, list[Event]]:
+    if ticket.status not in TRANSITIONS[action][0]:
+        transition(s, ticket, action, now)  # raises InvalidTransition with the status
+    number = body.get("counter", ticket.counter)
+    if not isinstance(number, int) or site_cfg.counter(number) is None:
+        raise InvalidInput("Hãy chọn quầy.", field="counter")
+    counter = site_cfg.counter(number)
+    assert counter is not None
+    row = lock_counter(s, ticket.site, number)
+    if action == "resume" and row.current_ticket_id not in (None, ticket.id):
+        busy = s.get(Ticket, row.current_ticket_id)
+        if busy is not None and busy.status in ACTIVE:
+            raise Conflict(f"Quầy {number} đang phục vụ số {busy.number}.", counter=number)
+    extra: dict[str, Any] = {"counter": number}
+    if action == "recall":
+        extra["recalls"] = Ticket.recalls + 1
+    else:
+        extra.update(called_at=now, officer_id=actor.user_id, recalls=0)
+    transition(s, ticket, action, now, extra=extra)
+    record(
+        s,
+        ticket,
+        "recalled" if action == "recall" else "resumed",
+        now,
+        actor,
+        counter=number,
+        recalls=ticket.recalls,
+    )
+    return ticket, [
+        _occupy(
+            s,
+            cfg,
+            site_cfg,
+            row,
+            counter,
+            ticket,
+            actor,
+            local(clock, now),
+            recall=action == "recall",
+        )
+    ]
+
+
+def pause_counter(
+    s: Session,
+    cfg: Config,
+    clock: Clock,
+    actor: Actor,
+    site: str,
+    number: int,
+    reason: str | None,
+) -> tuple[CounterState, list[Event]]:
+    """Pause (with a reason) or, with ``reason=None``, resume a counter."""
+    check_site(actor, site)
+    counter_config(cfg, site, number)
+    now = clock.now()
+    row = lock_counter(s, site, number)
+    if reason is not None:
+        reason = reason.strip()
+        if not reason or len(reason) > 200:
+            raise InvalidInput("Hãy ghi lý do tạm dừng (tối đa 200 ký tự).", field="reason")
+        row.status, row.pause_reason = "paused", reason
+    else:
+        row.status, row.pause_reason = ("serving" if row.current_ticket_id else "idle"), None
+    row.updated_at = now
+    audit(
+        s,
+        "counter_paused" if reason else "counter_resumed",
+        now,
+        actor,
+        site=site,
+        counter=number,
+        reason=reason,
+    )
+    return row, [CounterChanged(site, number, row.status)]

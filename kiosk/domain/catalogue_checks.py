@@ -1,0 +1,193 @@
+"""Cross-reference checks over a catalogue file whose shape is already valid.
+
+Each problem is one line "<entry>: <field>: <what is wrong>"; the loader adds the file name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+from kiosk.domain.catalogue_schema import (
+    ByAnswerSpec,
+    DocumentSpec,
+    FileSpec,
+    ProcedureSpec,
+    QuestionSpec,
+    TieredSpec,
+    tiered_rule,
+)
+
+
+def problems(data: FileSpec, label: Callable[[int], str]) -> Iterator[str]:
+    """Every broken cross reference in `data`; `label(i)` names procedure i."""
+    meta = data.catalogue
+    owners: dict[str, str] = {}
+    for index, proc in enumerate(data.procedures):
+        where = label(index)
+        for code, field in [(proc.code, "code")] + [(c, "alt_codes") for c in proc.alt_codes]:
+            if code in owners and owners[code] != where:
+                yield f"{where}: {field}: {code} is already used by {owners[code]}"
+            elif code in owners:
+                yield f"{where}: {field}: {code} is listed twice"
+            owners[code] = where
+    for index, proc in enumerate(data.procedures):
+        where = label(index)
+        yield from (f"{where}: {problem}" for problem in _procedure_problems(proc, data))
+        if proc.vertical_sector and meta.dvcqg_nganh_doc_url_template is None:
+            yield (
+                f"{where}: vertical_sector: needs catalogue.dvcqg_nganh_doc_url_template "
+                "(the portal's nganh-doc page)"
+            )
+
+
+def _procedure_problems(proc: ProcedureSpec, data: FileSpec) -> Iterator[str]:
+    questions = {q.id: q for q in proc.wizard}
+    yield from _repeated("wizard", [q.id for q in proc.wizard])
+    yield from _repeated("documents", [d.id for d in proc.documents])
+    for i, doc in enumerate(proc.documents):
+        yield from _when_problems(f"documents[{i}].when", doc, questions)
+    yield from _branch_problems(proc)
+    if proc.counter_group not in data.counter_groups:
+        yield f"counter_group: {proc.counter_group!r} is not a key of counter_groups"
+    yield from _fee_problems(proc, data, questions)
+    yield from _url_and_channel_problems(proc)
+
+
+def _repeated(where: str, ids: list[str]) -> Iterator[str]:
+    for i, item in enumerate(ids):
+        if item in ids[:i]:
+            yield f"{where}[{i}].id: {item!r} is used twice"
+
+
+def _branch_problems(proc: ProcedureSpec) -> Iterator[str]:
+    """A yes:/no: document and the branch that adds it must name each other."""
+    documents = {d.id: d for d in proc.documents}
+    for i, q in enumerate(proc.wizard):
+        if q.if_yes.stop and q.if_no.stop:
+            yield f"wizard[{i}]: both answers stop, so the procedure never applies"
+        for name, branch in (("if_yes", q.if_yes), ("if_no", q.if_no)):
+            at = f"wizard[{i}].{name}"
+            want = f"{name.removeprefix('if_')}:{q.id}"
+            for k, doc_id in enumerate(branch.add_documents):
+                doc = documents.get(doc_id)
+                if doc is None:
+                    yield f"{at}.add_documents[{k}]: {doc_id!r} names no document"
+                elif doc.when != want:
+                    yield (
+                        f"{at}.add_documents[{k}]: document {doc_id!r} has when {doc.when!r}, "
+                        f"not {want!r}"
+                    )
+            if branch.stop and branch.add_documents:
+                yield f"{at}.add_documents: a stop branch adds no documents"
+            if len(branch.notes_vi) != len(branch.notes_en):
+                yield (
+                    f"{at}.notes_en: {len(branch.notes_en)} notes for "
+                    f"{len(branch.notes_vi)} in notes_vi"
+                )
+            if branch.suggest_procedure in (proc.code, *proc.alt_codes):
+                yield f"{at}.suggest_procedure: {branch.suggest_procedure} is this procedure itself"
+    questions = {q.id: q for q in proc.wizard}
+    for i, doc in enumerate(proc.documents):
+        kind, _, question_id = doc.when.partition(":")
+        question = questions.get(question_id)
+        if kind in ("yes", "no") and question is not None:
+            name = f"if_{kind}"
+            if doc.id not in getattr(question, name).add_documents:
+                yield (
+                    f"documents[{i}].when: {doc.when!r} but wizard question {question_id!r} "
+                    f"does not list {doc.id!r} in its {name}.add_documents"
+                )
+
+
+def _when_problems(at: str, doc: DocumentSpec, questions: dict[str, QuestionSpec]) -> Iterator[str]:
+    kind, colon, rest = doc.when.partition(":")
+    if doc.when == "always":
+        return
+    if not colon or kind not in ("yes", "no", "case"):
+        yield f"{at}: {doc.when!r} is not always, yes:<question>, no:<question> or case:<text>"
+    elif kind == "case" and not rest.strip():
+        yield f"{at}: {doc.when!r} needs the text to show after case:"
+    elif kind in ("yes", "no") and rest not in questions:
+        yield f"{at}: {doc.when!r} names no wizard question"
+
+
+def _fee_problems(
+    proc: ProcedureSpec, data: FileSpec, questions: dict[str, QuestionSpec]
+) -> Iterator[str]:
+    fee = proc.fee
+    if fee.rule is not None and "amount_vnd" in fee.model_fields_set:
+        yield "fee: has both amount_vnd and rule; keep one"
+    if fee.rule is None and "amount_vnd" not in fee.model_fields_set:
+        yield "fee: needs amount_vnd (null = unknown) or rule"
+    for k, group in enumerate(fee.exemptions):
+        if group not in data.fee_exemption_groups:
+            yield f"fee.exemptions[{k}]: {group!r} is not a key of fee_exemption_groups"
+        if group in fee.exemptions[:k]:
+            yield f"fee.exemptions[{k}]: {group!r} is listed twice"
+    rule = fee.rule
+    if isinstance(rule, ByAnswerSpec):
+        if rule.question not in questions:
+            yield f"fee.rule.question: {rule.question!r} names no wizard question"
+        if "copies" in rule.inputs and fee.unit != "per_copy":
+            yield f"fee.rule.inputs: copies needs unit per_copy, not {fee.unit}"
+        for k, case in enumerate(rule.cases):
+            if case.valid_from and case.valid_to and case.valid_from > case.valid_to:
+                yield (
+                    f"fee.rule.cases[{k}].valid_to: {case.valid_to} is before "
+                    f"valid_from {case.valid_from}"
+                )
+    elif isinstance(rule, TieredSpec):
+        if fee.unit != "per_copy":
+            yield (
+                "fee.unit: tiered_per_page is computed per copy, so unit must be per_copy, "
+                f"not {fee.unit}"
+            )
+        if "pages" not in rule.inputs:
+            yield "fee.rule.inputs: tiered_per_page needs the pages input"
+        yield from _tier_problems(rule)
+
+
+def _tier_problems(rule: TieredSpec) -> Iterator[str]:
+    expected_from = 1
+    for k, tier in enumerate(rule.tiers):
+        at = f"fee.rule.tiers[{k}]"
+        if tier.from_page != expected_from:
+            yield (
+                f"{at}.from_page: {tier.from_page}, expected {expected_from} (no gaps or overlaps)"
+            )
+            return
+        if tier.to_page is None and k < len(rule.tiers) - 1:
+            yield f"{at}.to_page: only the last tier may be open (null)"
+            return
+        if tier.to_page is not None and tier.to_page < tier.from_page:
+            yield f"{at}.to_page: {tier.to_page} is before from_page {tier.from_page}"
+            return
+        expected_from = (tier.to_page or 0) + 1
+    if rule.tiers[-1].to_page is not None:
+        yield f"fee.rule.tiers[{len(rule.tiers) - 1}].to_page: the last tier must be open (null)"
+        return
+    computed = tiered_rule(rule)
+    for k, example in enumerate(rule.examples):
+        total = computed.per_copy_vnd(example.pages) * example.copies
+        if total != example.total_vnd:
+            yield (
+                f"fee.rule.examples[{k}].total_vnd: {example.total_vnd}, but the tiers give "
+                f"{total} for {example.pages} pages x {example.copies} copies"
+            )
+
+
+def _url_and_channel_problems(proc: ProcedureSpec) -> Iterator[str]:
+    own_codes = {proc.code, *proc.alt_codes}
+    if proc.dvcqg_url is not None:
+        linked = parse_qs(urlsplit(proc.dvcqg_url).query).get("ma_thu_tuc", [])
+        for code in linked:
+            if code not in own_codes:
+                yield f"dvcqg_url: links ma_thu_tuc={code}, not this procedure's code"
+    online = "truc_tuyen" in proc.channels
+    if proc.online_class in ("toan_trinh", "mot_phan") and not online:
+        yield f"channels: online_class {proc.online_class} needs truc_tuyen in channels"
+    if proc.online_class == "truc_tiep" and online:
+        yield "channels: online_class truc_tiep (in person only) cannot list truc_tuyen"
+    if len(set(proc.channels)) < len(proc.channels):
+        yield "channels: a channel is listed twice"

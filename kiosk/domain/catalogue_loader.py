@@ -1,0 +1,262 @@
+"""Load `procedures.yaml` into a `Catalogue`: read the YAML, check its shape (catalogue_schema)
+and its cross references (catalogue_checks), then build the frozen values (catalogue_model).
+
+Every problem found is reported, one per line, as "<file>: <entry>: <field>: <what is wrong>".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from kiosk.domain import catalogue_model as m
+from kiosk.domain.catalogue_checks import problems as check_problems
+from kiosk.domain.catalogue_schema import (
+    BranchSpec,
+    ByAnswerSpec,
+    FeeSpec,
+    FileSpec,
+    ProcedureSpec,
+    TieredSpec,
+    tiered_rule,
+)
+
+_MAX_REPORTED = 20
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _UniqueKeyLoader(_SafeLoader):  # type: ignore[valid-type,misc]
+    """Safe loader that rejects a key repeated in one mapping instead of keeping the last one."""
+
+
+def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Any:
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        try:
+            duplicate = key in seen
+            seen.add(key)
+        except TypeError:  # unhashable key: the type checks will reject it
+            continue
+        if duplicate:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                f"duplicate key {key!r}",
+                key_node.start_mark,
+            )
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _mapping_without_duplicates,  # type: ignore[arg-type]
+)
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise m.CatalogueError(f"{path}: cannot read the file: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a safe loader: plain data only
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise m.CatalogueError(f"{path}: invalid YAML: {exc.problem}{where}") from None
+    except yaml.YAMLError as exc:
+        raise m.CatalogueError(f"{path}: invalid YAML: {exc}") from None
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+
+def _field_path(parts: Sequence[object]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+class _Places:
+    """Turns a location inside the file into "entry: field" text."""
+
+    def __init__(self, raw: Any) -> None:
+        procedures = raw.get("procedures") if isinstance(raw, dict) else None
+        self._codes: list[object] = procedures if isinstance(procedures, list) else []
+
+    def procedure(self, index: int) -> str:
+        item = self._codes[index] if index < len(self._codes) else None
+        code = item.get("code") if isinstance(item, dict) else None
+        return (
+            f"procedures[{index}] (code {code})"
+            if isinstance(code, str)
+            else f"procedures[{index}]"
+        )
+
+    def describe(self, loc: Sequence[object]) -> str:
+        parts = [p for p in loc if p not in ("by_answer", "tiered_per_page", "[key]")]
+        if len(parts) >= 2 and parts[0] == "procedures" and isinstance(parts[1], int):
+            entry, rest = self.procedure(parts[1]), parts[2:]
+        elif len(parts) >= 2 and parts[0] in ("counter_groups", "fee_exemption_groups"):
+            entry, rest = f"{parts[0]}.{parts[1]}", parts[2:]
+        elif parts and parts[0] == "catalogue":
+            entry, rest = "catalogue", parts[1:]
+        else:
+            return _field_path(parts) or "(top level)"
+        return f"{entry}: {_field_path(rest)}" if rest else entry
+
+
+def _pydantic_message(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    value = error.get("input")
+    if (
+        error["type"] == "string_type"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return f"must be a quoted string (YAML read {value!r} as a number)"
+    if error["type"] == "missing":
+        return "is missing"
+    if error["type"] == "extra_forbidden":
+        return "is not a known key (typo?)"
+    return message
+
+
+# --- conversion ----------------------------------------------------------------------------------
+
+
+def _fee(fee: FeeSpec, groups: dict[str, m.ExemptionGroup]) -> m.Fee:
+    rule: m.FeeRule | None = None
+    if isinstance(fee.rule, ByAnswerSpec):
+        rule = m.ByAnswer(
+            question=fee.rule.question,
+            cases=tuple(
+                m.FeeCase(c.answer, c.amount_vnd, c.valid_from, c.valid_to) for c in fee.rule.cases
+            ),
+            default_vnd=fee.rule.default_vnd,
+            inputs=tuple(fee.rule.inputs),
+        )
+    elif isinstance(fee.rule, TieredSpec):
+        rule = tiered_rule(fee.rule)
+    return m.Fee(
+        amount_vnd=fee.amount_vnd,
+        rule=rule,
+        unit=fee.unit,
+        exemptions=tuple(groups[g] for g in fee.exemptions),
+        basis=fee.basis,
+        note_vi=fee.note,
+    )
+
+
+def _branch(branch: BranchSpec) -> m.Branch:
+    return m.Branch(
+        add_documents=tuple(branch.add_documents),
+        notes_vi=tuple(branch.notes_vi),
+        notes_en=tuple(branch.notes_en),
+        suggest_procedure=branch.suggest_procedure,
+        stop=branch.stop,
+    )
+
+
+def _procedure(p: ProcedureSpec, groups: dict[str, m.ExemptionGroup]) -> m.Procedure:
+    tl = p.time_limit
+    return m.Procedure(
+        code=p.code,
+        alt_codes=tuple(p.alt_codes),
+        name_vi=p.name_vi,
+        name_en=p.name_en,
+        field=p.field,
+        level=p.level,
+        online_class=p.online_class,
+        channels=tuple(p.channels),
+        steps=tuple(m.Step(s.vi, s.en) for s in p.steps),
+        documents=tuple(
+            m.Document(d.id, d.name, d.name_en, d.original, d.copy_, d.when, d.note)
+            for d in p.documents
+        ),
+        present_id=p.present_id,
+        time_limit=m.TimeLimit(tl.value, tl.unit, tl.cutoff_15h, tl.note, tl.note_en),
+        fee=_fee(p.fee, groups),
+        result_vi=p.result,
+        legal_basis=tuple(p.legal_basis),
+        dvcqg_url=p.dvcqg_url,
+        counter_group=p.counter_group,
+        source_urls=tuple(p.source_urls),
+        wizard=tuple(
+            m.Question(q.id, q.ask_vi, q.ask_en, _branch(q.if_yes), _branch(q.if_no))
+            for q in p.wizard
+        ),
+        verified_on=p.verified_on,
+        confidence=p.confidence,
+        notes_en=p.notes_en,
+        vertical_sector=p.vertical_sector,
+    )
+
+
+def _fail(path: Path, lines: list[str]) -> m.CatalogueError:
+    shown = [f"{path}: {line}" for line in lines[:_MAX_REPORTED]]
+    if len(lines) > _MAX_REPORTED:
+        shown.append(f"{path}: … and {len(lines) - _MAX_REPORTED} more problems")
+    return m.CatalogueError("\n".join(shown))
+
+
+def load_catalogue(path: Path) -> m.Catalogue:
+    """Read and validate the catalogue file at `path`.
+
+    Raises CatalogueError naming the file, the entry (e.g. "procedures[3] (code 1.001193)") and
+    the field of every problem found, one per line, the first on the first line.
+    """
+    raw = _read(path)
+    places = _Places(raw)
+    if not isinstance(raw, dict):
+        raise _fail(
+            path,
+            [
+                "(top level): expected a mapping with catalogue, counter_groups, "
+                "fee_exemption_groups and procedures"
+            ],
+        )
+    try:
+        data = FileSpec.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{places.describe(err['loc'])}: {_pydantic_message(err)}" for err in exc.errors()]
+        raise _fail(path, lines) from None
+    problems = list(check_problems(data, places.procedure))
+    if problems:
+        raise _fail(path, problems)
+    groups = {
+        key: m.ExemptionGroup(key, g.vi, g.en) for key, g in data.fee_exemption_groups.items()
+    }
+    meta = data.catalogue
+    return m.Catalogue(
+        source=str(path),
+        meta=m.CatalogueMeta(
+            version=meta.version,
+            jurisdiction=meta.jurisdiction,
+            currency=meta.currency,
+            timezone=meta.timezone,
+            status=meta.status,
+            dvcqg_url_template=meta.dvcqg_url_template,
+            dvcqg_lookup_url=meta.dvcqg_lookup_url,
+            unverified_label_vi=meta.unverified_label_vi,
+            checklist_footer_vi=meta.checklist_footer_vi,
+            dvcqg_nganh_doc_url_template=meta.dvcqg_nganh_doc_url_template,
+        ),
+        counter_groups=tuple(
+            m.CounterGroup(key, g.name_vi, g.name_en, g.example_prefix)
+            for key, g in data.counter_groups.items()
+        ),
+        fee_exemption_groups=tuple(groups.values()),
+        procedures=tuple(_procedure(p, groups) for p in data.procedures),
+    )

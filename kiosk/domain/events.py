@@ -1,0 +1,55 @@
+"""Past-tense facts the domain returns; published after the transaction commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TicketIssued:
+    ticket_id: int
+    site: str
+    service: str
+    number: str
+    printer: str | None
+
+
+@dataclass(frozen=True)
+class DisplayEventAdded:
+    """One numbered event for one display (``event_id`` grows by one per display)."""
+
+    display_id: int
+    event_id: int
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TicketCalled:
+    ticket_id: int
+    site: str
+    counter: int
+    number: str
+    service: str
+    recall: bool
+    at: datetime
+    displays: tuple[DisplayEventAdded, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class TicketChanged:
+    """Any other state change (start, done, no-show, hold, transfer, ...)."""
+
+    ticket_id: int
+    site: str
+    action: str
+    status: str
+    counter: int | None
+
+
+@dataclass(frozen=True)
+class CounterChanged:
+    site: str
+    counter: int
+    status: str

@@ -1,0 +1,361 @@
+"""Issuing tickets and the ticket state machine (everything except choosing whom to call)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.config import Config, Site
+from kiosk.domain import hours, numbering
+from kiosk.domain.clock import Clock, business_day, local
+from kiosk.domain.errors import (
+    DailyCapReached,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    RateLimited,
+    ServiceClosed,
+)
+from kiosk.domain.events import TicketChanged, TicketIssued
+from kiosk.models import AuditEntry, PrintJob, Ticket, TicketEvent
+
+WAITING = ("waiting", "transferred")  # statuses call-next may pick
+ACTIVE = ("called", "serving")  # statuses that occupy a counter
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a user (staff/supervisor/admin) or a device, and from where."""
+
+    user_id: int | None = None
+    device_id: int | None = None
+    role: str | None = None
+    site: str | None = None  # None: every site
+    address: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user_id is not None
+
+
+# Plain Core statements on the table objects, built once: ORM-entity inserts take a much
+# slower bulk path, and these run on every ticket.
+_INSERT_EVENT = insert(TicketEvent.__table__)
+_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
+_INSERT_JOB = insert(PrintJob.__table__)
+
+
+def record(
+    s: Session,
+    ticket: Ticket,
+    kind: str,
+    at: datetime,
+    actor: Actor,
+    counter: int | None = None,
+    **data: Any,
+) -> None:
+    """Append one entry to the ticket's history."""
+    if actor.address:
+        data["address"] = actor.address
+    s.connection().execute(
+        _INSERT_EVENT,
+        {
+            "ticket_id": ticket.id,
+            "kind": kind,
+            "at": at,
+            "site": ticket.site,
+            "counter": counter,
+            "user_id": actor.user_id,
+            "device_id": actor.device_id,
+            "data": data or None,
+        },
+    )
+
+
+def audit(s: Session, action: str, at: datetime, actor: Actor, **fields: Any) -> None:
+    """Append one row to the audit log (priority decisions, out-of-order calls, admin acts)."""
+    columns = {k: fields.pop(k) for k in ("site", "ticket_id", "counter") if k in fields}
+    s.add(
+        AuditEntry(
+            at=at,
+            action=action,
+            user_id=actor.user_id,
+            device_id=actor.device_id,
+            address=actor.address,
+            details=fields or None,
+            **columns,
+        )
+    )
+
+
+def new_tracking_code() -> str:
+    """16 characters of ``[A-Za-z0-9_-]``: 96 random bits."""
+    return secrets.token_urlsafe(12)
+
+
+def issue_ticket(
+    s: Session,
+    cfg: Config,
+    clock: Clock,
+    actor: Actor,
+    *,
+    site: str,
+    service: str,
+    priority: str | None = None,
+    procedure: str | None = None,
+    printer: str | None = None,
+    print_params: dict[str, Any] | None = None,
+    per_minute_limit: int | None = None,
+) -> tuple[Ticket, list[TicketIssued]]:
+    """Issue the next number of ``service`` at ``site``.
+
+    Raises NotFound (site/service/priority group), ServiceClosed, DailyCapReached,
+    Forbidden (priority not allowed from this kiosk), RateLimited (kiosk over its limit).
+    """
+    site_cfg = _site(cfg, site)
+    svc = site_cfg.service(service)
+    if svc is None:
+        raise NotFound(f"Không có dịch vụ {service!r} tại {site}.", what="service")
+    now = clock.now()
+    now_local = local(clock, now)
+    holidays = cfg.settings.holidays
+    week = site_cfg.hours_of(svc)
+    if not hours.is_open(week, now_local, holidays):
+        reopens = hours.next_opening(week, now_local, holidays)
+        raise ServiceClosed(f"Dịch vụ {svc.name} hiện đã hết giờ tiếp nhận.", reopens)
+
+    effective_priority, requested = _priority(cfg, actor, priority)
+    if per_minute_limit is not None and actor.device_id is not None:
+        _check_rate(s, actor.device_id, now, per_minute_limit)
+
+    day = business_day(clock, now)
+    seq = numbering.next_seq(s, site, service, day)
+    if svc.daily_cap is not None and seq > svc.daily_cap:
+        # Raising rolls the whole transaction back, the counter bump included.
+        raise DailyCapReached(
+            f"Dịch vụ {svc.name} đã hết số trong ngày hôm nay.",
+            hours.next_opening(week, now_local, holidays, skip_today=True),
+        )
+    values = dict(
+        code=new_tracking_code(),
+        site=site,
+        service=service,
+        origin_service=service,
+        business_day=day,
+        seq=seq,
+        number=numbering.format_number(svc.prefix, seq),
+        priority=effective_priority,
+        priority_requested=requested,
+        procedure=procedure,
+        status="waiting",
+        issued_at=now,
+        order_at=now,
+        recalls=0,
+        kiosk_device_id=actor.device_id,
+        issued_by_user_id=actor.user_id,
+        print_status="queued" if printer else "none",
+    )
+    # Everyone waiting is older, so ahead of a new ticket: all of them, or only the
+    # priority ones for a priority ticket.
+    ahead = waiting_ahead_of_new(s, site, service, day, priority=effective_priority is not None)
+    conn = s.connection()
+    ticket = Ticket(id=conn.execute(_INSERT_TICKET, values).scalar_one(), **values)
+    ticket.ahead = ahead  # type: ignore[attr-defined]
+    record(s, ticket, "issued", now, actor, priority=effective_priority, procedure=procedure)
+    if printer:
+        job = {
+            "printer": printer,
+            "kind": "ticket",
+            "ticket_id": ticket.id,
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "params": print_params or {},
+        }
+        conn.execute(_INSERT_JOB, job)
+    if effective_priority or requested:
+        audit(
+            s,
+            "priority_issued" if effective_priority else "priority_requested",
+            now,
+            actor,
+            site=site,
+            ticket_id=ticket.id,
+            group=effective_priority or requested,
+            policy=cfg.policy_for(site_cfg).mode,
+        )
+    return ticket, [TicketIssued(ticket.id, site, service, ticket.number, printer)]
+
+
+_WAITING_COUNT = (
+    select(func.count())
+    .select_from(Ticket)
+    .where(
+        Ticket.site == bindparam("site"),
+        Ticket.business_day == bindparam("day"),
+        Ticket.status.in_(WAITING),
+        Ticket.service == bindparam("service"),
+    )
+)
+_PRIORITY_WAITING_COUNT = _WAITING_COUNT.where(Ticket.priority.is_not(None))
+
+
+def waiting_ahead_of_new(s: Session, site: str, service: str, day: date, *, priority: bool) -> int:
+    stmt = _PRIORITY_WAITING_COUNT if priority else _WAITING_COUNT
+    params = {"site": site, "service": service, "day": day}
+    return int(s.connection().execute(stmt, params).scalar_one())
+
+
+def expire_stale(s: Session, clock: Clock) -> int:
+    """Close tickets of past business days still waiting or held: a queue lives one day.
+    Returns how many were closed; each gets an ``expired`` history entry."""
+    today = business_day(clock)
+    now = clock.now()
+    stale = s.execute(
+        select(Ticket.id, Ticket.site).where(
+            Ticket.business_day < today, Ticket.status.in_((*WAITING, "held"))
+        )
+    ).all()
+    if not stale:
+        return 0
+    ids = [row.id for row in stale]
+    s.execute(
+        update(Ticket)
+        .where(Ticket.id.in_(ids), Ticket.status.in_((*WAITING, "held")))
+        .values(status="cancelled", finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    s.connection().execute(
+        _INSERT_EVENT,
+        [
+            {
+                "ticket_id": i,
+                "kind": "expired",
+                "at": now,
+                "site": site,
+                "counter": None,
+                "user_id": None,
+                "device_id": None,
+                "data": None,
+            }
+            for i, site in stale
+        ],
+    )
+    return len(ids)
+
+
+def _site(cfg: Config, code: str) -> Site:
+    site = cfg.site(code)
+    if site is None:
+        raise NotFound(f"Không có điểm tiếp nhận {code!r}.", what="site")
+    return site
+
+
+def _priority(cfg: Config, actor: Actor, group: str | None) -> tuple[str | None, str | None]:
+    """(effective group, group awaiting staff confirmation)."""
+    if group is None:
+        return None, None
+    policy = cfg.settings.priority
+    if policy.group(group) is None:
+        raise InvalidInput(f"Nhóm ưu tiên {group!r} không tồn tại.", field="priority")
+    if actor.is_staff or policy.kiosk == "self":
+        return group, None
+    if policy.kiosk == "confirm":
+        return None, group
+    raise Forbidden("Số ưu tiên do cán bộ tiếp nhận cấp.")
+
+
+_RECENT_BY_KIOSK = (
+    select(func.count())
+    .select_from(Ticket)
+    .where(Ticket.kiosk_device_id == bindparam("device"), Ticket.issued_at > bindparam("since"))
+)
+
+
+def _check_rate(s: Session, device_id: int, now: datetime, limit: int) -> None:
+    since = now - timedelta(seconds=60)
+    recent = (
+        s.connection().execute(_RECENT_BY_KIOSK, {"device": device_id, "since": since}).scalar()
+    )
+    if (recent or 0) >= limit:
+        raise RateLimited(
+            "Quá nhiều số được lấy trong một phút, xin thử lại sau.", retry_after_s=60
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The state machine. Each action: allowed source statuses → target status.
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "recall": (frozenset({"called"}), "called"),
+    "start": (frozenset({"called"}), "serving"),
+    "done": (frozenset({"called", "serving"}), "done"),
+    "no-show": (frozenset({"called"}), "no_show"),
+    "requeue": (frozenset({"called", "held", "no_show"}), "waiting"),
+    "hold": (frozenset({"called", "serving"}), "held"),
+    "resume": (frozenset({"held"}), "called"),
+    "transfer": (frozenset({"waiting", "transferred", "called", "serving", "held"}), "transferred"),
+    "cancel": (frozenset({"waiting", "transferred", "held"}), "cancelled"),
+}
+
+STATUS_VI = {
+    "waiting": "đang chờ",
+    "called": "đã được gọi",
+    "serving": "đang được phục vụ",
+    "done": "đã xong",
+    "no_show": "vắng mặt",
+    "held": "tạm giữ",
+    "transferred": "đã chuyển",
+    "cancelled": "đã hủy",
+}
+
+
+def get_ticket(s: Session, ticket_id: int) -> Ticket:
+    ticket = s.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(f"Không có phiếu số {ticket_id}.", what="ticket")
+    return ticket
+
+
+def check_site(actor: Actor, site: str) -> None:
+    if actor.site is not None and actor.site != site:
+        raise Forbidden("Tài khoản này không thuộc điểm tiếp nhận đó.")
+
+
+def transition(
+    s: Session,
+    ticket: Ticket,
+    action: str,
+    now: datetime,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Move ``ticket`` by ``action`` with a conditional UPDATE; raise InvalidTransition if the
+    status does not allow it (also when another request changed it a moment ago)."""
+    sources, target = TRANSITIONS[action]
+    values: dict[str, Any] = {"status": target, **(extra or {})}
+    result = s.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, Ticket.status.in_(sources))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        s.refresh(ticket)
+        raise InvalidTransition(
+            f"Không thể '{action}' phiếu {ticket.number}: phiếu đang ở trạng thái "
+            f"'{STATUS_VI.get(ticket.status, ticket.status)}'.",
+            status=ticket.status,
+            action=action,
+        )
+    s.refresh(ticket)
+
+
+def changed(ticket: Ticket, action: str) -> TicketChanged:
+    return TicketChanged(ticket.id, ticket.site, action, ticket.status, ticket.counter)

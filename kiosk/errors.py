@@ -1,0 +1,127 @@
+"""One place that maps failures to responses: the contract's JSON error under /api/v1,
+a friendly page for people. Never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from kiosk.domain import errors as d
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    d.NotFound: 404,
+    d.Forbidden: 403,
+    d.InvalidInput: 422,
+    d.InvalidTransition: 409,
+    d.Conflict: 409,
+    d.ServiceClosed: 409,
+    d.IdempotencyMismatch: 422,
+    d.RateLimited: 429,
+}
+GENERIC_EN = {
+    "not_found": "Not found.",
+    "forbidden": "Not allowed.",
+    "invalid_input": "Invalid input.",
+    "invalid_transition": "This action is not possible in the ticket's current state.",
+    "conflict": "Conflict with the current state.",
+    "service_closed": "The service is closed now.",
+    "daily_cap_reached": "No more tickets for this service today.",
+    "idempotency_key_reused": "This Idempotency-Key was used with a different request.",
+    "rate_limited": "Too many requests; try again later.",
+    "unauthorized": "Authentication required.",
+    "invalid_credentials": "Wrong username or password.",
+}
+HTTP_VI = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Cần đăng nhập.",
+    403: "Không có quyền.",
+    404: "Không tìm thấy.",
+    405: "Phương thức không được hỗ trợ.",
+    413: "Nội dung gửi lên quá lớn.",
+    415: "Kiểu nội dung không được hỗ trợ.",
+    429: "Quá nhiều yêu cầu.",
+    500: "Lỗi hệ thống, xin thử lại.",
+}
+
+
+def wants_english() -> bool:
+    best = request.accept_languages.best_match(["vi", "en"])
+    return best == "en" or request.args.get("lang") == "en"
+
+
+def status_of(exc: d.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return {"unauthorized": 401, "invalid_credentials": 401}.get(exc.code, 400)
+
+
+def error_body(code: str, vi: str, en: str | None, **extra: Any) -> dict[str, Any]:
+    message = (en or GENERIC_EN.get(code, vi)) if wants_english() else vi
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(d.DomainError)
+    def domain_error(exc: d.DomainError) -> Any:
+        status = status_of(exc)
+        extra = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in exc.extra.items()
+            if v is not None
+        }
+        if "reopens_at" in exc.extra and exc.extra["reopens_at"] is not None:
+            from kiosk.context import ctx
+            from kiosk.domain.clock import local
+
+            extra["reopens_at"] = local(ctx().clock, exc.extra["reopens_at"]).isoformat()
+        if _is_api() or request.accept_mimetypes.best == "application/json":
+            resp = jsonify(error_body(exc.code, exc.message, exc.en, **extra))
+            resp.status_code = status
+            if status == 429 and "retry_after_s" in exc.extra:
+                resp.headers["Retry-After"] = str(exc.extra["retry_after_s"])
+            if status == 401:
+                resp.headers["WWW-Authenticate"] = "Bearer"
+            return resp
+        return _page(status, exc.en if wants_english() else exc.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        if _is_api():
+            code = (exc.name or "error").lower().replace(" ", "_")
+            resp = jsonify(error_body(code, HTTP_VI.get(status, exc.name or "Lỗi"), f"{exc.name}."))
+            resp.status_code = status
+            if status == 405 and isinstance(exc.get_response(), Response):
+                allow = exc.get_response().headers.get("Allow")
+                if allow:
+                    resp.headers["Allow"] = allow
+            return resp
+        return _page(status, exc.name if wants_english() else HTTP_VI.get(status, exc.name))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if _is_api():
+            resp = jsonify(
+                error_body("internal_error", HTTP_VI[500], "Internal error; please try again.")
+            )
+            resp.status_code = 500
+            return resp
+        return _page(500, HTTP_VI[500])
+
+
+def _page(status: int, message: str | None) -> Any:
+    try:
+        return render_template("errors/error.html", status=status, message=message), status
+    except Exception:  # the error page itself must not fail
+        return Response(f"{status} {message}", status=status, mimetype="text/plain")

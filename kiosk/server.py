@@ -1,0 +1,69 @@
+"""``motcua serve``: gunicorn with one gthread worker serving HTTP and Socket.IO.
+
+Flask-SocketIO in threading mode keeps one thread per open WebSocket, so the thread count must
+cover displays + consoles + concurrent HTTP requests. Several server processes (each its own
+``motcua serve``) share one PostgreSQL database and reach each other's clients through
+``MOTCUA_MESSAGE_QUEUE=redis://…``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from kiosk.core import Core
+
+DEFAULT_THREADS = 200
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from kiosk import create_app
+        from kiosk.background import start_background
+
+        app = create_app()
+        start_background(app)
+        return app
+
+
+def serve(host: str, port: int, *, threads: int | None = None) -> int:
+    core = Core.from_env()
+    core.require_schema()  # fail fast with one clear line rather than per request
+    from kiosk.printing import check_printers
+
+    check_printers(core.config, core.settings)
+    core.db.dispose()
+    threads = threads or int(os.environ.get("MOTCUA_THREADS", DEFAULT_THREADS))
+    print(f"motcua serving on http://{host}:{port} ({threads} threads)", flush=True)
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": threads,
+        # The worker heartbeat, not a request limit: WebSockets stay open for hours.
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 75,
+        "accesslog": os.environ.get("MOTCUA_ACCESS_LOG") or None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "preload_app": False,
+        "worker_connections": 2000,
+    }
+    _Gunicorn(options).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve("127.0.0.1", 8000))

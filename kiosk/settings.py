@@ -1,0 +1,89 @@
+"""Deploy facts and secrets from ``MOTCUA_*`` variables (each also as ``NAME_FILE``)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    pass
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """``MOTCUA_X`` or the contents of the file named by ``MOTCUA_X_FILE`` (systemd credentials)."""
+    value = os.environ.get(name)
+    if value is None and (path := os.environ.get(name + "_FILE")):
+        try:
+            value = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance: Path
+    database_url: str
+    config_dir: Path
+    message_queue: str | None
+    secret_key: str
+    timezone: str
+    printer: str | None
+    public_url: str | None
+    channel: str = "motcua"
+
+    @classmethod
+    def from_env(cls, **overrides: str | None) -> Settings:
+        """Read the environment; keyword arguments win (used by tests)."""
+
+        def pick(key: str, default: str | None = None) -> str | None:
+            if key in overrides:
+                return overrides[key]
+            return env("MOTCUA_" + key.upper(), default)
+
+        instance = Path(pick("instance") or REPO_ROOT / "instance").resolve()
+        tz = pick("timezone", "Asia/Ho_Chi_Minh") or "Asia/Ho_Chi_Minh"
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(f"MOTCUA_TIMEZONE: unknown timezone {tz!r}") from None
+        url = pick("database_url") or f"sqlite:///{instance / 'motcua.sqlite3'}"
+        return cls(
+            instance=instance,
+            database_url=url,
+            config_dir=Path(pick("config") or REPO_ROOT / "config").resolve(),
+            message_queue=pick("message_queue"),
+            secret_key=pick("secret_key") or _instance_secret(instance),
+            timezone=tz,
+            printer=pick("printer"),
+            public_url=(pick("public_url") or "").rstrip("/") or None,
+            channel=pick("channel") or "motcua",
+        )
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret generated once and kept in the instance folder (mode 0600)."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race
+        return path.read_text().strip()
+    try:
+        os.write(fd, key.encode())
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return key

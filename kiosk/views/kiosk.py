@@ -1,0 +1,109 @@
+"""The citizen touch kiosk: ``/kiosk/<site>`` on an enrolled kiosk device, and the short clip
+that reads the issued number aloud. The page talks to the API v1 with its device cookie."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, send_file
+
+from display.announce import AnnouncementTemplate, clip_sequence
+from display.voice import ClipMissing, VoiceError, assemble, generate_clips
+from kiosk.auth import current_caller
+from kiosk.config import Config, Service, Site
+from kiosk.context import ctx
+from kiosk.domain import guide
+from kiosk.domain.clock import local
+
+bp = Blueprint("kiosk", __name__)
+
+VOICE = AnnouncementTemplate(vi="Số thứ tự của công dân là {number}", en=None, chime=False)
+_NUMBER = re.compile(r"^[A-Z][0-9]{3,4}$")
+_voice_lock = threading.Lock()
+
+
+def _site_or_404(code: str) -> Site:
+    site = ctx().config.site(code)
+    if site is None:
+        abort(404)
+    return site
+
+
+@bp.get("/kiosk/<site>")
+def kiosk_page(site: str) -> Any:
+    site_cfg = _site_or_404(site)
+    caller = current_caller()
+    device = caller.device if caller is not None else None
+    if device is None or device.kind != "kiosk":
+        return render_template("kiosk/not_enrolled.html", site=site_cfg), 403
+    if device.site != site:
+        return redirect(f"/kiosk/{device.site}")
+    app = ctx()
+    return render_template(
+        "kiosk/kiosk.html",
+        site=site_cfg,
+        settings=app.config.settings,
+        groups=field_groups(site_cfg.services),
+        counters={s.code: counters_text(site_cfg, s) for s in site_cfg.services},
+        volunteer=volunteer_service(site_cfg),
+        cutoff=cutoff_words(app.config),
+        now=local(app.clock).isoformat(),
+        tz=app.clock.tz.key,
+    )
+
+
+def field_groups(services: tuple[Service, ...]) -> list[tuple[str, list[Service]]]:
+    """Services grouped by field, in configured order of each field's first service."""
+    groups: dict[str, list[Service]] = {}
+    for s in services:
+        groups.setdefault(s.field, []).append(s)
+    return list(groups.items())
+
+
+def counters_text(site: Site, service: Service) -> tuple[str, str]:
+    """The counters serving ``service`` in Vietnamese and English: ("Quầy 1, 2, 3",
+    "Counters 1, 2, 3") when the names differ only in their last word."""
+    counters = site.counters_serving(service.code)
+    names = [c.name for c in counters]
+    en = ("Counter " if len(counters) == 1 else "Counters ") + ", ".join(
+        str(c.number) for c in counters
+    )
+    heads = {n.rsplit(" ", 1)[0] if " " in n else None for n in names}
+    if len(names) > 1 and len(heads) == 1 and None not in heads:
+        return f"{heads.pop()} " + ", ".join(n.rsplit(" ", 1)[1] for n in names), en
+    return ", ".join(names), en
+
+
+def volunteer_service(site: Site) -> Service | None:
+    """What "call a volunteer" issues at a support point: its online-help service."""
+    return guide.volunteer_service(site) if site.guide else None
+
+
+def cutoff_words(cfg: Config) -> str:
+    t = cfg.settings.same_day_cutoff
+    return f"{t.hour} giờ" + (f" {t.minute:02d}" if t.minute else "")
+
+
+@bp.get("/kiosk/<site>/voice/<number>.wav")
+def number_aloud(site: str, number: str) -> Any:
+    """The issued number said twice ("Số thứ tự của công dân là A, không, một, hai"). 404
+    unless the site reads numbers aloud, 503 when the clips cannot be made."""
+    site_cfg = _site_or_404(site)
+    if not site_cfg.read_aloud or not _NUMBER.match(number):
+        abort(404)
+    instance = Path(ctx().settings.instance)
+    clips, cache = instance / "voice" / "clips", instance / "voice" / "kiosk-cache"
+    sequence = clip_sequence(number, 0, VOICE)
+    try:
+        path = assemble(sequence, clips, cache)
+    except ClipMissing:
+        try:
+            with _voice_lock:  # the phrase clip is made once, on first use
+                generate_clips(clips, VOICE)
+            path = assemble(sequence, clips, cache)
+        except VoiceError:
+            abort(503)
+    return send_file(path, mimetype="audio/wav", max_age=86400)

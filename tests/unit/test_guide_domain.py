@@ -1,0 +1,238 @@
+"""The guide's own rules: the printed checklist (reference only, never like form 01), who may
+apply and what to scan, where a procedure is handled in person, usage counts, remote tickets."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.domain import guide
+from kiosk.domain.catalogue import Catalogue, checklist, load_catalogue
+from kiosk.domain.errors import Conflict, Forbidden, RateLimited
+from kiosk.models import Device, Ticket
+from printer.blocks import Text, render_blocks
+from printer.escpos_bytes import render_escpos
+from printer.layout import DocumentSlip
+from printer.spec import parse_printer_uri
+from tests import escpos_decode
+from tests.conftest import at
+from tests.guide_cast import SEED, write_config
+
+TODAY = date(2026, 11, 25)
+HEADER = ("ĐIỂM PHỤC VỤ THỬ NGHIỆM",)
+# Words of form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) and of proof of submission.
+FORM_01 = ("giấy tiếp nhận", "hẹn trả kết quả", "ký nhận", "mã hồ sơ", "phiếu hẹn", "biên nhận")
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue(SEED)
+
+
+def slip(payload: dict[str, Any]) -> DocumentSlip:
+    """The DocumentSlip the print worker builds from a job payload (printer/jobs.py)."""
+    from printer.jobs import DOCUMENT_FIELDS
+
+    fields = {k: payload[k] for k in DOCUMENT_FIELDS if k in payload}
+    for k in ("paragraphs", "bullets", "notes", "header_lines"):
+        fields[k] = tuple(fields[k])
+    return DocumentSlip(**fields)
+
+
+def all_answers(procedure: Any) -> list[dict[str, bool]]:
+    ids = [q.id for q in procedure.wizard]
+    return [
+        dict(zip(ids, combo, strict=True))
+        for combo in itertools.product((True, False), repeat=len(ids))
+    ]
+
+
+def test_every_checklist_prints_as_a_reference_never_like_form_01(cat: Catalogue) -> None:
+    for procedure in cat.procedures:
+        for answers in all_answers(procedure):
+            result = checklist(procedure, answers, today=TODAY, pages=3, copies=2)
+            if result.stopped:
+                continue
+            for lang in ("vi", "en"):
+                payload = guide.checklist_document(
+                    cat, procedure, result, header_lines=HEADER, lang=lang, pages=3, copies=2
+                )
+                doc = slip(payload)
+                assert doc.footer == "Tài liệu tham khảo, không phải giấy tiếp nhận hồ sơ"
+                body = " ".join(
+                    [doc.title, doc.subtitle or "", *doc.paragraphs, *doc.bullets, *doc.notes]
+                )
+                for words in FORM_01:
+                    assert words not in body.lower(), (procedure.code, words)
+                assert len(doc.bullets) == len(result.documents)
+                assert doc.qr_url == guide.procedure_url(cat, procedure)
+                assert "Thông tin tham khảo, chưa được xác minh" in doc.notes  # all unverified
+
+
+def test_checklist_payload_for_a_certified_copy(cat: Catalogue) -> None:
+    copy = cat.get("2.000815")
+    assert copy is not None
+    answers = {"issued_in_vn": True, "brought_copies": True, "many_pages": False}
+    result = checklist(copy, answers, today=TODAY, pages=5, copies=2)
+    payload = guide.checklist_document(cat, copy, result, header_lines=HEADER, pages=5, copies=2)
+    assert payload["header_lines"] == list(HEADER) and payload["procedure"] == "2.000815"
+    assert payload["title"] == "GIẤY TỜ CẦN CHUẨN BỊ"
+    assert payload["paragraphs"] == [
+        "Nộp trực tuyến một phần: vẫn cần mang bản chính hoặc đến trụ sở.",
+        "Lệ phí dự kiến: 14.000\u00a0đ (tham khảo) – 5 trang × 2 bản",
+    ]
+    assert payload["bullets"] == [
+        "Bản chính giấy tờ, văn bản (xuất trình để đối chiếu, được trả lại) (1 bản chính) (*)",
+        "Bản chụp (photo) từ bản chính, mỗi bản cần chứng thực một bản chụp (1 bản sao) (*)",
+    ]
+    assert payload["notes"][0] == "Mang cả bản chính để đối chiếu."
+    english = guide.checklist_document(cat, copy, result, header_lines=HEADER, lang="en")
+    assert english["title"] == "PAPERS TO PREPARE"
+    assert english["bullets"][0].startswith("The original document")
+    assert english["footer"] == payload["footer"]  # the legal line stays Vietnamese
+
+
+def test_the_printed_footer_is_the_last_line_of_the_image(cat: Catalogue) -> None:
+    birth = cat.get("1.001193")
+    assert birth is not None
+    result = checklist(birth, {q.id: True for q in birth.wizard}, today=TODAY)
+    payload = guide.checklist_document(cat, birth, result, header_lines=HEADER)
+    data = render_escpos(slip(payload), parse_printer_uri("dummy?profile=TM-T20II"))
+    image = escpos_decode.stacked_image(escpos_decode.decode(data))
+    footer = render_blocks((Text(payload["footer"], "small", True, "center", shrink_to=16),), 576)
+
+    def rows(img: Any) -> list[bytes]:
+        return [img.crop((0, y, img.width, y + 1)).tobytes() for y in range(img.height)]
+
+    page, line = rows(image), rows(footer)
+    found = [y for y in range(len(page) - len(line) + 1) if page[y : y + len(line)] == line]
+    assert found and image.height - (found[-1] + len(line)) < 30
+
+
+def test_who_may_apply_and_what_to_scan(cat: Catalogue) -> None:
+    marriage, birth, signature = cat.get("1.000894"), cat.get("1.001193"), cat.get("2.000884")
+    assert marriage and birth and signature
+    assert [(c.question, c.answer) for c in guide.conditions(marriage)] == [
+        ("both_vn_residents", True)
+    ]
+    assert guide.conditions(birth) == []
+    result = checklist(birth, {"has_birth_cert": False}, today=TODAY)
+    assert [d.id for d in guide.to_upload(birth, result.documents)] == ["xac_nhan_viec_sinh"]
+    # In person only: nothing to scan.
+    signed = checklist(signature, {}, today=TODAY)
+    assert signed.documents and guide.to_upload(signature, signed.documents) == []
+    assert guide.format_vnd(200000) == "200.000\u00a0đ" and guide.format_vnd(0) == "0\u00a0đ"
+    assert guide.code_url(cat, "2.000806").endswith("ma_thu_tuc=2.000806")
+
+
+def test_where_a_procedure_is_handled_in_person(tmp_path: Path, cat: Catalogue) -> None:
+    cfg = load_config(write_config(tmp_path))
+    point, hall = cfg.site("point"), cfg.site("hall")
+    assert point and hall
+    assert guide.volunteer_service(point).code == "help"  # type: ignore[union-attr]
+    birth, bundle = cat.get("1.001193"), cat.get("2.000986")
+    assert birth and bundle
+    places = guide.in_person_places(cfg, birth, "point")
+    assert [(p.site.code, p.service.code, p.remote) for p in places] == [("hall", "civil", True)]
+    assert guide.in_person_places(cfg, bundle, "point") == []  # fully online
+    assert guide.ticket_place(cfg, birth, "point", None).service.code == "civil"
+    with pytest.raises(Forbidden):
+        guide.ticket_place(cfg, birth, "point", "point")
+    closed = load_config(write_config(tmp_path / "closed", remote=False))
+    with pytest.raises(Forbidden):
+        guide.ticket_place(closed, birth, "point", None)
+    assert guide.ticket_place(closed, birth, "hall", None).site.code == "hall"  # its own
+
+
+def test_home_offers_the_most_viewed_then_the_catalogue(cat: Catalogue) -> None:
+    shown = guide.home_procedures(cat, ["2.000815", "9.999999", "2.000815"], 3)
+    assert [p.code for p in shown] == ["2.000815", "1.001193", "2.000986"]
+
+
+def test_usage_counts_add_up(any_db: Any) -> None:
+    day = TODAY
+    with any_db.transaction() as s:
+        for _ in range(3):
+            guide.record_usage(s, day, "point", "viewed", "1.001193")
+        guide.record_usage(s, day, "point", "help")
+        guide.record_usage(s, day + timedelta(days=1), "point", "viewed", "2.000815")
+    with any_db.transaction() as s:
+        guide.record_usage(s, day, "point", "help")
+    with any_db.read() as s:
+        rows = guide.usage_counts(s, day, day)
+        assert [(u.event, u.procedure, u.count) for u in rows] == [
+            ("help", None, 2),
+            ("viewed", "1.001193", 3),
+        ]
+        assert guide.popular(s, "point", day, 5) == ["1.001193", "2.000815"]
+    with pytest.raises(ValueError):
+        with any_db.transaction() as s:
+            guide.record_usage(s, day, "point", "searched")  # type: ignore[arg-type]
+
+
+def test_remote_tickets_one_per_session_and_gap(db: Any) -> None:
+    now = at("2026-11-25 09:00")
+    with db.read() as s:
+        guide.check_remote_allowed(
+            s, device_id=7, here="point", now=now, gap_s=300, session_used=False
+        )
+        with pytest.raises(Conflict):
+            guide.check_remote_allowed(
+                s, device_id=7, here="point", now=now, gap_s=300, session_used=True
+            )
+    with db.transaction() as s:
+        for device in (7, 8):
+            s.add(Device(id=device, name=f"k{device}", kind="kiosk", site="point", created_at=now))
+        s.flush()
+        s.add(_ticket(7, "hall", now))
+        s.add(_ticket(7, "point", now + timedelta(seconds=200)))  # its own site: not remote
+    with db.read() as s:
+        later = now + timedelta(seconds=100)
+        with pytest.raises(RateLimited) as caught:
+            guide.check_remote_allowed(
+                s, device_id=7, here="point", now=later, gap_s=300, session_used=False
+            )
+        assert caught.value.retry_after_s == 200
+        guide.check_remote_allowed(
+            s, device_id=8, here="point", now=later, gap_s=300, session_used=False
+        )
+        guide.check_remote_allowed(
+            s,
+            device_id=7,
+            here="point",
+            now=now + timedelta(seconds=300),
+            gap_s=300,
+            session_used=False,
+        )
+        guide.check_remote_allowed(
+            s, device_id=7, here="point", now=later, gap_s=0, session_used=False
+        )
+
+
+def _ticket(device: int, site: str, issued: Any) -> Ticket:
+    n = 1 if site == "hall" else 2
+    return Ticket(
+        code=f"code-{site}",
+        site=site,
+        service="civil",
+        origin_service="civil",
+        business_day=TODAY,
+        seq=n,
+        number=f"B00{n}",
+        status="waiting",
+        issued_at=issued,
+        order_at=issued,
+        recalls=0,
+        kiosk_device_id=device,
+        print_status="none",
+    )
+
+
+def test_no_catalogue_file_means_none(tmp_path: Path) -> None:
+    assert guide.load_procedures(tmp_path) is None
+    assert guide.load_procedures(write_config(tmp_path / "c")) is not None
