@@ -11,7 +11,7 @@ from typing import Any
 from flask import request, session
 from flask_socketio import Namespace, emit, join_room
 
-from kiosk.auth import principal_from_cookie, principal_from_token
+from kiosk.auth import principal_from_cookie, principal_from_session, principal_from_token
 from kiosk.context import ctx
 from kiosk.domain.queue import display_state
 
@@ -20,7 +20,10 @@ class DisplayNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
         app = ctx()
         token = auth.get("token") if isinstance(auth, dict) else None
-        principal = principal_from_token(token) if token else principal_from_cookie(request)
+        if token:
+            principal = principal_from_token(token)
+        else:  # a display PC's enrolment cookie, or a signed-in staff member's browser
+            principal = principal_from_cookie(request) or principal_from_session()
         if principal is None:
             raise ConnectionRefusedError("unauthorized")
         if principal.device is not None:

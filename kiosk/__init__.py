@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db = core.db
     socketio = make_socketio(app, settings.message_queue, settings.channel)
-    publisher = Publisher(socketio, decorate_call(cfg))
+    publisher = Publisher(socketio, decorate_call(cfg), cfg.display_ids)
     app.extensions["motcua"] = Motcua(
         settings, cfg, db, clock, Estimator(cfg, clock), publisher, socketio
     )

@@ -345,6 +345,10 @@ class Config(_Frozen):
                     return site, d
         return None
 
+    def display_ids(self, site_code: str) -> tuple[int, ...]:
+        site = self.site(site_code)
+        return tuple(d.id for d in site.displays) if site is not None else ()
+
     def policy_for(self, site: Site) -> PriorityPolicy:
         return site.priority_policy or self.settings.priority.policy
 

@@ -8,8 +8,11 @@ cover displays + consoles + concurrent HTTP requests. Several server processes (
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -34,7 +37,33 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
         app = create_app()
         start_background(app)
+        _close_sockets_on_stop(app)
         return app
+
+
+def _close_sockets_on_stop(app: Any) -> None:
+    """On SIGTERM, close every Socket.IO connection before gunicorn's graceful stop.
+
+    Each open WebSocket is a request that never ends by itself: without this, a stop or a
+    restart waits out the whole graceful timeout with the displays still attached to a server
+    that is going away. Closed now, they reconnect (to the restarted server) at once. Runs in
+    the worker after gunicorn has set its own handler, which it then calls."""
+    previous = signal.getsignal(signal.SIGTERM)
+    eio = app.extensions["motcua"].socketio.server.eio
+
+    def close_all() -> None:
+        for sock in list(eio.sockets.values()):
+            try:
+                sock.close(wait=False, abort=True)
+            except Exception:  # a socket that is already going away
+                logging.getLogger(__name__).debug("closing a socket failed", exc_info=True)
+
+    def on_term(signum: int, frame: Any) -> None:
+        threading.Thread(target=close_all, name="motcua-close-sockets", daemon=True).start()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_term)
 
 
 def serve(host: str, port: int, *, threads: int | None = None) -> int:

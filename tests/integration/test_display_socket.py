@@ -104,3 +104,27 @@ def test_staff_token_may_watch_a_display(app: Any, client: Any, actions: Actions
     assert sc.is_connected("/display")
     assert received(sc, "state")[0]["event_id"] == 0
     sc.disconnect(namespace="/display")
+
+
+def test_signed_in_staff_browser_may_watch_its_own_sites_display(
+    app: Any, client: Any, actions: Actions
+) -> None:
+    from tests.integration.test_display_pages import login
+
+    actions.user("anna", site="hall")
+    login(client, "anna")
+    sc = connect(app, client, {"display": 1})
+    assert sc.is_connected("/display")
+    assert received(sc, "state")[0]["event_id"] == 0
+    sc.disconnect(namespace="/display")
+
+
+def test_signed_in_staff_of_another_site_may_not_watch(
+    app: Any, client: Any, actions: Actions
+) -> None:
+    from tests.integration.test_display_pages import login
+
+    actions.user("bao", site="annex")
+    login(client, "bao")
+    assert not connect(app, client, {"display": 1}).is_connected("/display")
+    assert not connect(app, client, None).is_connected("/display")

@@ -1,0 +1,87 @@
+"""The publisher: which Socket.IO messages a batch of committed domain events becomes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from kiosk.domain.events import DisplayEventAdded, TicketCalled, TicketChanged, TicketIssued
+from kiosk.realtime import Publisher
+
+AT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, str]] = []  # (namespace, event, room)
+
+    def emit(self, event: str, body: Any, *, to: str, namespace: str) -> None:
+        self.sent.append((namespace, event, to))
+
+
+def publisher(displays: dict[str, tuple[int, ...]]) -> tuple[Publisher, Recorder]:
+    sio = Recorder()
+    return Publisher(sio, lambda body: body, lambda site: displays.get(site, ())), sio  # type: ignore[arg-type]
+
+
+def call(site: str, counter: int, *display_ids: int) -> TicketCalled:
+    shown = tuple(DisplayEventAdded(d, 7, {"number": "A001"}) for d in display_ids)
+    return TicketCalled(1, site, counter, "A001", "cert", False, AT, shown)
+
+
+def display_messages(sio: Recorder) -> list[tuple[str, str]]:
+    return [(event, room) for ns, event, room in sio.sent if ns == "/display"]
+
+
+def test_an_issue_is_one_queue_notice_to_the_site() -> None:
+    pub, sio = publisher({"hall": (1, 2)})
+    pub.publish([TicketIssued(1, "hall", "cert", "A001", None)])
+    assert display_messages(sio) == [("queue", "site:hall")]
+    assert ("/live", "queue", "site:hall") in sio.sent
+
+
+def test_a_call_seen_by_every_display_needs_no_queue_notice() -> None:
+    pub, sio = publisher({"hall": (1, 2)})
+    pub.publish([call("hall", 1, 1, 2)])
+    assert display_messages(sio) == [("called", "display:1"), ("called", "display:2")]
+
+
+def test_displays_that_do_not_show_the_counter_still_hear_the_queue_moved() -> None:
+    pub, sio = publisher({"hall": (1, 2, 3)})
+    pub.publish([call("hall", 1, 1)])
+    assert display_messages(sio) == [
+        ("called", "display:1"),
+        ("queue", "display:2"),
+        ("queue", "display:3"),
+    ]
+
+
+def test_a_batch_gives_one_queue_notice_per_site() -> None:
+    pub, sio = publisher({"hall": (1,), "annex": (2,)})
+    pub.publish(
+        [
+            TicketChanged(1, "hall", "done", "done", 1),
+            TicketChanged(2, "hall", "transfer", "transferred", 1),
+            TicketIssued(3, "annex", "help", "H001", None),
+        ]
+    )
+    assert sorted(display_messages(sio)) == [("queue", "site:annex"), ("queue", "site:hall")]
+    assert [m for m in sio.sent if m[0] == "/live"] == [
+        ("/live", "queue", "site:hall"),
+        ("/live", "queue", "site:hall"),
+        ("/live", "queue", "site:annex"),
+    ]
+
+
+def test_a_failing_emit_does_not_stop_the_rest() -> None:
+    pub, sio = publisher({"hall": (1,)})
+    real = sio.emit
+
+    def flaky(event: str, body: Any, *, to: str, namespace: str) -> None:
+        if event == "called":
+            raise OSError("socket gone")
+        real(event, body, to=to, namespace=namespace)
+
+    sio.emit = flaky  # type: ignore[method-assign]
+    pub.publish([call("hall", 1, 1), TicketIssued(2, "hall", "cert", "A002", None)])
+    assert display_messages(sio) == [("queue", "site:hall")]
