@@ -375,6 +375,14 @@ def _discard_unread(sock: socket.socket) -> None:
         pass
 
 
+try:
+    from usb.core import NoBackendError as _NoUsbBackend
+except ImportError:  # pyusb missing: UsbTransport refuses to start anyway
+
+    class _NoUsbBackend(Exception):  # type: ignore[no-redef]
+        pass
+
+
 class UsbTransport(Transport):
     """A USB printer by vendor and product id, through python-escpos ``Usb`` (needs pyusb)."""
 
@@ -402,6 +410,10 @@ class UsbTransport(Transport):
         )
         try:
             printer.open()
+        except _NoUsbBackend as e:
+            raise PrinterError(
+                f"{self.target}: libusb is missing (apt-get install libusb-1.0-0)", permanent=True
+            ) from e
         except DeviceNotFoundError as e:
             cause = e.__context__
             if getattr(cause, "errno", None) in PERMANENT_ERRNOS:
@@ -460,6 +472,10 @@ class SerialTransport(Transport):
         )
         try:
             printer.open()
+        except _NoUsbBackend as e:
+            raise PrinterError(
+                f"{self.target}: libusb is missing (apt-get install libusb-1.0-0)", permanent=True
+            ) from e
         except DeviceNotFoundError as e:
             cause = e.__context__ or e
             if isinstance(cause, ValueError):  # pyserial rejects the settings themselves

@@ -327,7 +327,8 @@ def test_missing_serial_device_is_transient(tmp_path: Path) -> None:
     assert info.value.permanent is False
 
 
-@pytest.mark.parametrize(("uri", "module"), [("usb:0x04b8:0x0202", "usb"), ("cups:TM", "cups")])
+# pyusb and pyserial are dependencies; pycups is not (CUPS printers are optional).
+@pytest.mark.parametrize(("uri", "module"), [("cups:TM", "cups")])
 def test_missing_library_is_a_clear_permanent_error(uri: str, module: str) -> None:
     try:
         __import__(module)
@@ -363,3 +364,24 @@ def test_status_never_raises() -> None:
     status = transport(f"file:/nonexistent/lp{os.getpid()}").status()
     assert status["online"] is False
     assert set(status) >= {"transport", "target", "online", "paper", "detail"}
+
+
+def test_absent_usb_printer_is_a_printer_error() -> None:
+    """With or without libusb on the machine: a clear PrinterError naming the printer."""
+    with pytest.raises(PrinterError) as info:
+        transport("usb:0x04b8:0x0202?timeout_s=1").send(JOB)
+    assert "04b8:0202" in str(info.value)
+
+
+def test_missing_libusb_is_a_permanent_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import usb.core
+    from escpos.printer import Usb
+
+    def no_backend(self: object, *args: object, **kwargs: object) -> None:
+        raise usb.core.NoBackendError("No backend available")
+
+    monkeypatch.setattr(Usb, "open", no_backend)
+    with pytest.raises(PrinterError) as info:
+        transport("usb:0x04b8:0x0202").send(JOB)
+    assert info.value.permanent is True
+    assert "libusb" in str(info.value)
