@@ -155,6 +155,9 @@ class Site(_Frozen):
     # The guide at another site's kiosk (a support point) may issue tickets here, one per
     # guide session and at most one per kiosk every `kiosk.remote_ticket_gap_s` seconds.
     remote_tickets: bool = False
+    # After a service, the kiosk offers that service's procedures from the catalogue (optional:
+    # "Bỏ qua" takes the number at once) so the counter knows what the citizen came for.
+    kiosk_procedures: bool = False
     read_aloud: bool = False  # the kiosk says the issued number ("Số thứ tự của công dân là …")
     priority_policy: PriorityPolicy | None = None
     services: tuple[Service, ...] = Field(min_length=1)

@@ -42,6 +42,9 @@ class ConsoleTicket(Out):
     counter: int | None
     recalls: int
     note: str | None
+    procedure: str | None
+    procedure_name: str | None
+    procedure_name_en: str | None
     waited_s: int
     over_target: bool
     transferred_from: str | None
@@ -167,6 +170,8 @@ def ticket_json(app: Motcua, site: Any, r: TicketRow) -> dict[str, Any]:
     svc = site.service(r.service)
     moved_from = site.service(r.transferred_from) if r.transferred_from else None
     group = app.config.settings.priority.group(r.priority) if r.priority else None
+    catalogue = app.extras.get("catalogue")
+    proc = catalogue.get(r.procedure) if catalogue is not None and r.procedure else None
     return {
         "id": r.id,
         "number": r.number,
@@ -184,6 +189,9 @@ def ticket_json(app: Motcua, site: Any, r: TicketRow) -> dict[str, Any]:
         "counter": r.counter,
         "recalls": r.recalls,
         "note": r.note,
+        "procedure": r.procedure,
+        "procedure_name": proc.name_vi if proc else r.procedure,
+        "procedure_name_en": (proc.name_en or proc.name_vi) if proc else r.procedure,
         "waited_s": r.waited_s,
         "over_target": r.over_target,
         "transferred_from": r.transferred_from,

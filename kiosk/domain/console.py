@@ -38,6 +38,7 @@ class TicketRow:
     counter: int | None
     recalls: int
     note: str | None
+    procedure: str | None  # catalogue code the citizen chose at the kiosk or in the guide
     waited_s: int
     over_target: bool
     transferred_from: str | None = None  # service the ticket came from
@@ -90,6 +91,7 @@ def ticket_row(site: Site, t: Ticket, now: datetime, moved: TicketEvent | None =
         counter=t.counter,
         recalls=t.recalls,
         note=t.note,
+        procedure=t.procedure,
         waited_s=waited,
         over_target=t.status in WAITING and waited > target,
         transferred_from=data.get("from_service"),

@@ -16,6 +16,7 @@ from kiosk.auth import current_caller
 from kiosk.config import Config, Service, Site
 from kiosk.context import ctx
 from kiosk.domain import guide
+from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.clock import local
 
 bp = Blueprint("kiosk", __name__)
@@ -48,6 +49,7 @@ def kiosk_page(site: str) -> Any:
         settings=app.config.settings,
         groups=field_groups(site_cfg.services),
         counters={s.code: counters_text(site_cfg, s) for s in site_cfg.services},
+        procedures=service_procedures(site_cfg, app.extras.get("catalogue")),
         volunteer=volunteer_service(site_cfg),
         cutoff=cutoff_words(app.config),
         now=local(app.clock).isoformat(),
@@ -75,6 +77,23 @@ def counters_text(site: Site, service: Service) -> tuple[str, str]:
     if len(names) > 1 and len(heads) == 1 and None not in heads:
         return f"{heads.pop()} " + ", ".join(n.rsplit(" ", 1)[1] for n in names), en
     return ", ".join(names), en
+
+
+def service_procedures(site: Site, catalogue: Catalogue | None) -> dict[str, list[dict[str, str]]]:
+    """The catalogue's procedures handled by each service (same counter group), in catalogue
+    order: what the kiosk offers after a service is chosen. Empty when the site does not ask."""
+    if catalogue is None or not site.kiosk_procedures:
+        return {}
+    out: dict[str, list[dict[str, str]]] = {}
+    for service in site.services:
+        found = [
+            {"code": p.code, "vi": p.name_vi, "en": p.name_en}
+            for p in catalogue.procedures
+            if service.counter_group and p.counter_group == service.counter_group
+        ]
+        if found:
+            out[service.code] = found
+    return out
 
 
 def volunteer_service(site: Site) -> Service | None:

@@ -63,7 +63,14 @@ def service(page: Any, code: str) -> Any:
     return page.locator(f'.service[data-service="{code}"]')
 
 
-def ticket_on_screen(page: Any) -> tuple[str, int]:
+def ticket_on_screen(page: Any, procedure: str | None = None) -> tuple[str, int]:
+    """The ticket screen's number and ticket id; on the way, the optional procedure screen is
+    answered with ``procedure`` (a code) or skipped."""
+    page.locator("#ticket:visible, #procedure:visible").first.wait_for()
+    if page.locator("#procedure").is_visible():
+        page.wait_for_timeout(450)  # taps in the first 400 ms are a double tap's second half
+        choice = f'[data-code="{procedure}"]' if procedure else ".skip"
+        page.locator(f"#procedure {choice}").tap()
     page.locator("#ticket").wait_for(state="visible")
     number = page.locator("#ticket .number").inner_text().strip()
     return number, int(page.locator("#ticket").get_attribute("data-ticket-id"))
@@ -199,6 +206,10 @@ def test_screens_in_both_languages(browser: Any, demo: Any, kiosk: str, orientat
     assert "Touch a service" in page.locator("#home .lead").inner_text()
     shot(page, f"kiosk-home-{orientation}-en")
     service(page, "hotich").tap()
+    page.locator("#procedure").wait_for(state="visible")
+    assert "Birth registration" in page.locator("#procedure").inner_text()
+    fits(page, "#procedure")
+    shot(page, f"kiosk-procedure-{orientation}-en")
     ticket_on_screen(page)
     page.locator("#ticket .print [data-when=printed]").wait_for(state="visible")
     assert "Your number" in page.locator("#ticket").inner_text()
@@ -210,6 +221,46 @@ def test_screens_in_both_languages(browser: Any, demo: Any, kiosk: str, orientat
     ticket_on_screen(page)
     page.locator("#ticket .print [data-when=printed]").wait_for(state="visible")
     shot(page, f"kiosk-ticket-{orientation}-vi")
+    close(page)
+
+
+def fits(page: Any, screen: str) -> None:
+    """No scrolling, and no button of ``screen`` with clipped text."""
+    sizes = page.evaluate(
+        "[document.documentElement.scrollHeight, innerHeight,"
+        " document.documentElement.scrollWidth, innerWidth]"
+    )
+    assert sizes[0] <= sizes[1] and sizes[2] <= sizes[3], sizes
+    clipped = page.evaluate(
+        f"[...document.querySelectorAll('{screen} button')].filter(e => e.offsetParent"
+        " && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1))"
+        ".map(e => e.textContent)"
+    )
+    assert not clipped, clipped
+
+
+def test_the_procedure_chosen_goes_with_the_ticket(browser: Any, demo: Any, kiosk: str) -> None:
+    page = open_kiosk(browser, demo, kiosk)
+    service(page, "hotich").tap()
+    screen = page.locator("#procedure")
+    screen.wait_for(state="visible")
+    assert "Đăng ký khai sinh" in screen.inner_text() and "Hộ tịch" in screen.inner_text()
+    fits(page, "#procedure")
+    shot(page, "kiosk-procedure-portrait-vi")
+    number, ticket_id = ticket_on_screen(page, procedure="1.001193")
+    assert number.startswith("B")
+    assert "Đăng ký khai sinh" in page.locator("#ticket .proc").inner_text()
+    _, ticket = demo.request("GET", f"/api/v1/tickets/{ticket_id}", kiosk)
+    assert ticket["procedure"] == "1.001193"
+    page.locator("#ticket .done").tap()
+    # "Quay lại" on the procedure screen issues nothing.
+    before = waiting(demo, "hotich")
+    service(page, "hotich").tap()
+    screen.wait_for(state="visible")
+    page.locator("#procedure .back").tap()
+    page.locator("#home").wait_for(state="visible")
+    assert waiting(demo, "hotich") == before
+    assert not service(page, "hotich").is_disabled()
     close(page)
 
 
@@ -330,7 +381,7 @@ def test_printer_failure_keeps_number_and_qr_up_longer(browser: Any, office: Any
     assert service(page, "chungthuc").locator(".cutoff-tag").is_visible()
     with page.expect_response(lambda r: "/voice/" in r.url) as voice:
         service(page, "chungthuc").tap()
-    number, ticket_id = ticket_on_screen(page)
+        number, ticket_id = ticket_on_screen(page)
     # The number is read aloud (the site enables it), and can be heard again.
     assert voice.value.url.endswith(f"/kiosk/hall/voice/{number}.wav")
     assert voice.value.status in ((200, 206) if shutil.which("espeak-ng") else (503,))

@@ -123,3 +123,51 @@ def test_qr_codes_only_for_known_targets(actions: Actions, tmp_path: Path) -> No
     assert (
         client.get("/guide/qr/lookup.png?code=ABC").data == client.get("/guide/qr/lookup.png").data
     )
+
+
+# --- the procedure chosen at the hall kiosk, as the counter sees it ----------------------------
+
+
+def test_kiosk_offers_the_services_procedures_and_the_counter_sees_the_choice(
+    tmp_path: Path, clock: Any
+) -> None:
+    from tests.integration.test_kiosk_pages import enroll
+    from tests.integration.test_kiosk_pages import page_data as kiosk_data
+
+    folder = write_config(tmp_path / "config")
+    hall = folder / "sites" / "hall.yaml"
+    hall.write_text("kiosk_procedures: true\n" + hall.read_text(encoding="utf-8"), "utf-8")
+    app = make_app(tmp_path, clock, folder)
+    try:
+        actions = Actions(app, app.test_client())
+        kiosk = actions.device("kiosk-hall", "kiosk")
+        assert enroll(actions.client, kiosk).status_code == 302
+        offered = kiosk_data(actions.client.get("/kiosk/hall").get_data(as_text=True))
+        civil = offered["procedures"]["civil"]
+        assert {"code": "1.001193", "vi": "Đăng ký khai sinh", "en": "Birth registration"} in civil
+        assert all(p["code"] != "1.001193" for p in offered["procedures"]["cert"])
+
+        ticket = actions.issue(kiosk, service="civil", procedure="1.001193").get_json()
+        staff = actions.user("anna", site="hall")
+        assert actions.call_next(staff).get_json()["id"] == ticket["id"]
+        board = actions.client.get(
+            "/api/v1/counters/hall/1/board", headers=actions.auth(staff)
+        ).get_json()
+        current = board["current"]
+        assert current["procedure"] == "1.001193"
+        assert (current["procedure_name"], current["procedure_name_en"]) == (
+            "Đăng ký khai sinh",
+            "Birth registration",
+        )
+    finally:
+        app.extensions["motcua"].db.dispose()
+
+
+def test_the_kiosk_asks_no_procedure_unless_the_site_wants_it(actions: Actions) -> None:
+    from tests.integration.test_kiosk_pages import enroll
+    from tests.integration.test_kiosk_pages import page_data as kiosk_data
+
+    kiosk = actions.device("kiosk-hall", "kiosk")
+    assert enroll(actions.client, kiosk).status_code == 302
+    page = actions.client.get("/kiosk/hall").get_data(as_text=True)
+    assert kiosk_data(page)["procedures"] == {}

@@ -96,6 +96,9 @@
     $("cur-state").textContent = T[t.status] || t.status;
     $("cur-number").textContent = t.number;
     $("cur-service").textContent = nm(t, "service_name");
+    const proc = $("cur-procedure");
+    proc.hidden = !t.procedure;
+    proc.textContent = t.procedure ? `${T.procedure}: ${nm(t, "procedure_name")} (${t.procedure})` : "";
     fill($("cur-badges"), badges(t));
     const parts = [
       `${T.called_at} ${M.clock(t.called_at)}`,

@@ -129,19 +129,53 @@
     return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
   }
 
-  // Hook for the procedure catalogue: once it exists (GET /api/v1/procedures?field=…), ask here
-  // which procedure the citizen came for and resolve to its code. null issues without one.
-  function chooseProcedure(/* service */) { return Promise.resolve(null); }
+  // Which procedure the citizen came for, from the service's list in the catalogue: its code,
+  // "" when skipped (or the service has none), null when the citizen left (home, idle reset).
+  var choosing = null, shownAt = 0; // resolves the open choice; when it was shown
+  function chooseProcedure(service) {
+    var list = D.procedures[service] || [];
+    if (!list.length) return Promise.resolve("");
+    var el = $("#procedure"), box = $(".procedures", el), tpl = $("#procedure-button");
+    box.replaceChildren();
+    list.forEach(function (p) {
+      var b = tpl.content.firstElementChild.cloneNode(true);
+      b.dataset.code = p.code;
+      $(".vi", b).textContent = p.vi;
+      $(".en", b).textContent = p.en || p.vi;
+      box.appendChild(b);
+    });
+    slot(el, "service", nameOf(service));
+    show("procedure");
+    shownAt = Date.now();
+    return new Promise(function (done) { choosing = done; });
+  }
+  function chosen(code, tapped) {
+    // The second half of a double tap lands on this screen: it chooses nothing.
+    if (tapped && Date.now() - shownAt < 400) return;
+    var done = choosing;
+    choosing = null;
+    if (done) done(code);
+  }
+  function procedureName(code) { // the chosen button's two names, for the ticket screen
+    var b = code && $('#procedure .procedure-choice[data-code="' + code + '"]');
+    if (!b) return null;
+    var names = document.createDocumentFragment();
+    $$("[lang]", b).forEach(function (span) { names.appendChild(span.cloneNode(true)); });
+    return names;
+  }
 
   async function issue(btn) {
     if (busy || !online) return;
     busy = true; // set before anything awaits: a second tap finds it
     btn.disabled = true;
-    show("busy");
     var payload = { site: D.site, service: btn.dataset.service };
     if (priority) payload.priority = priority;
-    var procedure = await chooseProcedure(payload.service);
+    // A closed service is refused at once; "call a volunteer" needs no procedure.
+    var ask = !btn.dataset.volunteer && !btn.classList.contains("off");
+    var procedure = ask ? await chooseProcedure(payload.service) : "";
+    if (procedure === null) return; // went home meanwhile: reset() has tidied up
     if (procedure) payload.procedure = procedure;
+    show("busy");
     var key = newKey(), r = null;
     for (var attempt = 0; attempt < 2 && !r; attempt++) {
       try { r = await api("POST", "/api/v1/tickets", payload, { "Idempotency-Key": key }); }
@@ -176,6 +210,9 @@
     el.dataset.ticketId = t.id;
     slot(el, "number", t.number);
     slot(el, "service", nameOf(t.service));
+    var proc = procedureName(t.procedure);
+    $(".proc", el).hidden = !proc;
+    if (proc) slot(el, "procedure", proc);
     slot(el, "ahead", t.ahead);
     slot(el, "wait", min);
     setState($(".wait-dd", el), min ? "some" : "none");
@@ -238,6 +275,7 @@
 
   // --- going home, idle reset ------------------------------------------------------------------
   function reset() {
+    chosen(null);
     ticket = null; busy = false; priority = null;
     body.classList.remove("prio");
     ["return", "print"].forEach(function (n) { later(n); });
@@ -252,7 +290,7 @@
   }
   function idle() {
     var s = body.dataset.screen;
-    if (s === "priority" || s === "refusal" || (s === "home" && (priority || lang !== "vi"))) goHome();
+    if (s === "priority" || s === "procedure" || s === "refusal" || (s === "home" && (priority || lang !== "vi"))) goHome();
     poke();
   }
   function poke() { later("idle", D.idleS * 1000, idle); }
@@ -273,6 +311,7 @@
     } else if (a === "cancel-priority") { priority = null; body.classList.remove("prio"); }
     else if (a === "home") goHome(body.dataset.screen !== "ticket");
     else if (a === "replay") speak();
+    else if (a === "procedure") chosen(b.dataset.code || "", true);
   });
   document.addEventListener("pointerdown", poke, true);
   document.addEventListener("contextmenu", function (e) { e.preventDefault(); }); // long press
