@@ -62,3 +62,48 @@ def test_display_browser_profile_is_its_own() -> None:
     assert read_unit("motcua-display-browser.service")["Service"]["RuntimeDirectory"] == [
         "motcua-display"
     ]
+
+
+@pytest.mark.parametrize("unit", ["motcua-display-browser.service", "motcua-kiosk-browser.service"])
+def test_browsers_start_only_once_the_server_answers(unit: str) -> None:
+    service = read_unit(unit)["Service"]
+    assert service["ExecStartPre"] == ["/opt/motcua/systemd/motcua-wait-server ${MOTCUA_URL}"]
+    assert service["TimeoutStartSec"] == ["infinity"]
+
+
+def test_wait_server_waits_for_an_answer_then_returns() -> None:
+    import http.server
+    import socket
+    import subprocess
+    import threading
+    import time
+
+    script = UNITS / "motcua-wait-server"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/enroll?token=d_x"
+    waiter = subprocess.Popen([str(script), url])
+    try:
+        time.sleep(3)
+        assert waiter.poll() is None, "returned while nothing listened"
+
+        class Unavailable(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                self.send_response(503)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.HTTPServer(("127.0.0.1", port), Unavailable)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            assert waiter.wait(10) == 0
+        finally:
+            server.shutdown()
+            server.server_close()
+    finally:
+        if waiter.poll() is None:
+            waiter.kill()
+            waiter.wait()
