@@ -6,6 +6,7 @@ display that sees a gap in ``event_id`` emits ``state`` to ask for one again.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import request, session
@@ -13,6 +14,7 @@ from flask_socketio import Namespace, emit, join_room
 
 from kiosk.auth import principal_from_cookie, principal_from_session, principal_from_token
 from kiosk.context import ctx
+from kiosk.domain import presence
 from kiosk.domain.queue import display_state
 
 
@@ -45,7 +47,14 @@ class DisplayNamespace(Namespace):
         session["display_id"] = display_id
         join_room(f"display:{display_id}")
         join_room(f"site:{site.code}")
+        app.extras["presence"].opened(display_id)
+        _mark(display_id, connected=True)
         self._send_state(display_id)
+
+    def on_disconnect(self, _reason: Any = None) -> None:
+        display_id = session.get("display_id")
+        if display_id is not None and ctx().extras["presence"].closed(display_id):
+            _mark(display_id, connected=False)
 
     def on_state(self, _data: Any = None) -> None:
         display_id = session.get("display_id")
@@ -58,3 +67,15 @@ class DisplayNamespace(Namespace):
         with app.db.read() as s:
             state = display_state(s, app.config, app.clock, display_id)
         emit("state", state)
+
+
+def _mark(display_id: int, *, connected: bool) -> None:
+    """Record the display's presence for alarms; never fails the connection over it."""
+    app = ctx()
+    try:
+        with app.db.transaction() as s:
+            presence.mark(s, [display_id], app.clock.now(), connected=connected)
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "could not record display %s", display_id, exc_info=True
+        )

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from kiosk.core import Core
+from kiosk.domain import presence
 from kiosk.domain.tickets import expire_stale
 
 log = logging.getLogger(__name__)
@@ -43,15 +44,43 @@ class Housekeeper(threading.Thread):
         self.stopping.set()
 
 
+class PresenceBeat(threading.Thread):
+    """Every ``presence.HEARTBEAT_S``, tell the database which displays this process still
+    serves (see ``kiosk.domain.presence``)."""
+
+    def __init__(self, core: Core, tracker: presence.Presence) -> None:
+        super().__init__(name="motcua-display-presence", daemon=True)
+        self.core = core
+        self.tracker = tracker
+        self.stopping = threading.Event()
+
+    def run_once(self) -> None:
+        ids = self.tracker.connected()
+        if ids:
+            with self.core.db.transaction() as s:
+                presence.mark(s, ids, self.core.clock.now(), connected=True)
+
+    def run(self) -> None:
+        while not self.stopping.wait(presence.HEARTBEAT_S):
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("display presence heartbeat failed")
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
 def start_background(app: Any) -> list[threading.Thread]:
-    """Start the housekeeping thread and one print worker per server-driven printer.
+    """Start the housekeeping and display-presence threads and one print worker per
+    server-driven printer.
     ``MOTCUA_PRINT_WORKERS=0`` leaves printing to another process (several servers)."""
     from kiosk.printing import check_printers, server_printers
     from printer.worker import PrintWorker
 
     m = app.extensions["motcua"]
     core = Core(m.settings, m.config, m.db, m.clock)
-    threads: list[threading.Thread] = [Housekeeper(core)]
+    threads: list[threading.Thread] = [Housekeeper(core), PresenceBeat(core, m.extras["presence"])]
     if os.environ.get("MOTCUA_PRINT_WORKERS", "1") != "0":
         check_printers(m.config, m.settings)
         default_base = m.settings.public_url or "http://127.0.0.1:8000"

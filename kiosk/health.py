@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from kiosk.context import ctx
 from kiosk.domain.clock import local
+from kiosk.domain.presence import display_health
 from kiosk.models import PrinterStatus, PrintJob
 from kiosk.printing import printer_key
 
@@ -28,6 +29,9 @@ def healthz() -> Any:
     ok = database["ok"] and queue["ok"] and all(p["ok"] for p in printers)
     status = "ok" if ok else ("down" if not database["ok"] else "degraded")
     body = {"status": status, "database": database, "message_queue": queue, "printers": printers}
+    # Displays are reported for the console's alarms but leave `status` alone: a hall runs on
+    # without its screen, and one not yet set up must not mark the server degraded.
+    body["displays"] = _displays(app) if database["ok"] else []
     return jsonify(body), 503 if status == "down" else 200
 
 
@@ -38,6 +42,17 @@ def _database(app: Any) -> dict[str, Any]:
         return {"ok": True, "dialect": app.db.engine.dialect.name}
     except Exception as exc:  # report, never raise
         return {"ok": False, "dialect": app.db.engine.dialect.name, "error": type(exc).__name__}
+
+
+def _displays(app: Any) -> list[dict[str, Any]]:
+    try:
+        with app.db.read() as s:
+            found = display_health(s, app.config, app.clock.now())
+    except Exception:  # report, never raise (e.g. a database not yet upgraded)
+        return []
+    for d in found:
+        d["seen_at"] = local(app.clock, d["seen_at"]).isoformat() if d["seen_at"] else None
+    return found
 
 
 def _message_queue(url: str | None) -> dict[str, Any]:

@@ -280,6 +280,17 @@ class PrinterStatus(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DisplayPresence(Base):
+    """When each display was last seen connected to /display (any server process), for
+    alarms. Refreshed on connect and disconnect and by the housekeeper while connected."""
+
+    __tablename__ = "display_presence"
+
+    display_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    connected: Mapped[bool] = mapped_column(Boolean)
+
+
 class UsageCount(Base):
     """Anonymous use of the online-submission guide, counted per local day, site, event and
     procedure ("" when none): procedure viewed, checklist printed, help asked. Nothing else."""

@@ -381,7 +381,7 @@
   });
   M.closeButtons(document);
 
-  // --- alarms (printers and server health) --------------------------------------------------------
+  // --- alarms (printers, displays and server health) --------------------------------------------------------
 
   async function checkHealth() {
     const alarms = [];
@@ -392,6 +392,13 @@
         if (cfg.printers.includes(p.name) && !p.ok) {
           const problems = (p.problems || []).map((k) => T.problems[k] || k).join(", ");
           alarms.push(format(T.printer_alarm, { name: p.name, problems, queued: p.queued || 0 }));
+        }
+      }
+      for (const d of h.displays || []) {
+        if (cfg.displays.includes(d.id) && !d.ok) {
+          alarms.push(d.seen_at
+            ? format(T.display_alarm, { name: d.name, since: M.clock(d.seen_at) })
+            : format(T.display_never, { name: d.name }));
         }
       }
       for (const key of ["database", "message_queue"]) {
