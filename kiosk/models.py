@@ -282,7 +282,8 @@ class PrinterStatus(Base):
 
 class DisplayPresence(Base):
     """When each display was last seen connected to /display (any server process), for
-    alarms. Refreshed on connect and disconnect and by the housekeeper while connected."""
+    alarms. Refreshed on connect and disconnect and, while connected, by each process's
+    presence heartbeat (``kiosk.background.PresenceBeat``)."""
 
     __tablename__ = "display_presence"
 

@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Counter, PriorityPolicy, Site
@@ -32,6 +31,7 @@ from kiosk.domain.tickets import (
     record,
     transition,
 )
+from kiosk.domain.upsert import insert_for
 from kiosk.models import CounterState, DisplayEvent, DisplaySeq, Ticket
 
 Event = TicketCalled | TicketChanged | CounterChanged
@@ -59,8 +59,7 @@ def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
 
 def lock_counter(s: Session, site: str, number: int) -> CounterState:
     """The counter's state row, created if missing, locked for this transaction."""
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(s)
     s.execute(
         insert(CounterState.__table__)
         .values(site=site, number=number, status="closed", normal_streak=0)
@@ -228,8 +227,7 @@ def _occupy(
 def _display_event(
     s: Session, display_id: int, ticket: Ticket, counter: Counter, now: datetime, recall: bool
 ) -> DisplayEventAdded:
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(s)
     table = DisplaySeq.__table__
     event_id = s.execute(
         insert(table)

@@ -3,7 +3,7 @@
 Each server process counts the ``/display`` sockets it holds per display (:class:`Presence`)
 and writes what it knows to ``display_presence``: on connect, on the last disconnect, and every
 :data:`HEARTBEAT_S` while connected. A display is fine while a process keeps refreshing it, or
-for :data:`GRACE_S` after it went away (a server restart or a short network cut reconnects
+for :data:`GRACE` after it went away (a server restart or a short network cut reconnects
 well within that); otherwise it raises an alarm, as does one never seen at all.
 """
 
@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
+from kiosk.domain.upsert import insert_for
 from kiosk.models import DisplayPresence
 
 HEARTBEAT_S = 30
@@ -56,10 +56,7 @@ def mark(s: Session, display_ids: Iterable[int], now: datetime, *, connected: bo
     rows = [{"display_id": d, "seen_at": now, "connected": connected} for d in display_ids]
     if not rows:
         return
-    dialect = s.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
-        DisplayPresence.__table__
-    )
+    stmt = insert_for(s)(DisplayPresence.__table__)
     stmt = stmt.on_conflict_do_update(
         index_elements=["display_id"],
         set_={"seen_at": stmt.excluded.seen_at, "connected": stmt.excluded.connected},
