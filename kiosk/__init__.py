@@ -15,6 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import display
     from display.announce_hook import decorate_call
     from kiosk import api, errors, health, web
+    from kiosk.auth import TokenCache
     from kiosk.context import Motcua
     from kiosk.core import Core
     from kiosk.domain.queue import Estimator
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         settings, cfg, db, clock, Estimator(cfg, clock), publisher, socketio
     )
     app.extensions["motcua"].extras["catalogue"] = core.catalogue
+    app.extensions["motcua"].extras["tokens"] = TokenCache(db, clock)
     display.init_app(app, socketio)
     socketio.on_namespace(LiveNamespace("/live"))
     errors.init_app(app)

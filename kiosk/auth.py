@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 from flask import Request, g, request, session
 
 from kiosk.context import ctx
-from kiosk.domain.accounts import DeviceInfo, Principal, UserInfo, resolve_token, user_info
+from kiosk.db import Database
+from kiosk.domain.accounts import (
+    DeviceInfo,
+    Principal,
+    UserInfo,
+    hash_token,
+    resolve_token,
+    user_info,
+)
+from kiosk.domain.clock import Clock
 from kiosk.domain.tickets import Actor
 from kiosk.models import User
 
@@ -46,10 +57,47 @@ class Caller:
         )
 
 
+class TokenCache:
+    """Bearer tokens already resolved, so that an API call does not open a read transaction
+    just to learn who is asking. Entries live while :meth:`Database.auth_generation` stays the
+    same (it moves when any process revokes a token or disables a user), the token has not
+    expired, and at most ``max_age_s``, which bounds what a hand edit of the database can
+    leave behind. Unknown tokens are never cached."""
+
+    def __init__(self, db: Database, clock: Clock, size: int = 4096, max_age_s: float = 60.0):
+        self.db = db
+        self.clock = clock
+        self.size = size
+        self.max_age_s = max_age_s
+        self._entries: dict[str, tuple[Hashable, float, Principal]] = {}
+
+    def resolve(self, token: str) -> Principal | None:
+        key = hash_token(token)
+        generation = self.db.auth_generation()  # before the read: a change after it shows
+        now = self.clock.now()
+        hit = self._entries.get(key)
+        if (
+            hit is not None
+            and generation is not None
+            and hit[0] == generation
+            and hit[1] > time.monotonic()
+            and (hit[2].expires_at is None or hit[2].expires_at > now)
+        ):
+            return hit[2]
+        with self.db.read() as s:
+            principal = resolve_token(s, token, now)
+        if principal is None or generation is None:
+            self._entries.pop(key, None)
+            return principal
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[key] = (generation, time.monotonic() + self.max_age_s, principal)
+        return principal
+
+
 def principal_from_token(token: str) -> Principal | None:
-    app = ctx()
-    with app.db.read() as s:
-        return resolve_token(s, token, app.clock.now())
+    tokens: TokenCache = ctx().extras["tokens"]
+    return tokens.resolve(token)
 
 
 def principal_from_cookie(req: Request) -> Principal | None:

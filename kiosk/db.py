@@ -1,20 +1,44 @@
 """The one place that owns the engine, the session factory and transactions.
 
 Every use case runs inside ``with db.transaction() as s:`` and commits exactly once when the
-block ends. Models and domain functions never commit. On SQLite every transaction starts with
+block ends; the hottest path (issuing a ticket) uses ``with db.write() as conn:``, the same
+transaction on a Core connection without the ORM session's bookkeeping. Models and domain
+functions never commit. On SQLite every transaction starts with
 ``BEGIN IMMEDIATE`` so that the single writer lock is taken up front: a read-then-write
 transaction can neither fail with "database is locked" nor interleave with another writer.
+
+It also tells caches of credentials when to forget: a transaction that revokes a token or
+disables a user calls :func:`mark_auth_changed`, and once it commits
+:meth:`Database.auth_generation` moves on in every process that uses the database (a stamp
+file next to a SQLite database, ``NOTIFY`` on PostgreSQL).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
+
+log = logging.getLogger(__name__)
+
+_AUTH_CHANGED = "motcua_auth_changed"
+AUTH_CHANNEL = "motcua_auth"
+
+
+def mark_auth_changed(s: Session) -> None:
+    """Call inside a transaction that takes credentials away (revokes a token, disables a
+    user): when it commits, every cached token resolution is dropped, in this process and in
+    every other one using the database."""
+    s.info[_AUTH_CHANGED] = True
 
 
 class Database:
@@ -24,24 +48,45 @@ class Database:
         self.url = url
         self.engine = _make_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.Lock() if self.is_sqlite else None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads start a deferred transaction: in WAL mode they never wait for the writer.
-        reader = self.engine.execution_options(motcua_read_only=True)
-        self._readers = sessionmaker(reader, expire_on_commit=False, autoflush=False)
+        self._reader = self.engine.execution_options(motcua_read_only=True)
+        self._readers = sessionmaker(self._reader, expire_on_commit=False, autoflush=False)
+        database = self.engine.url.database if self.is_sqlite else None
+        file_backed = bool(database) and database != ":memory:" and "mode=memory" not in url
+        self._auth_stamp = Path(f"{database}-auth") if file_backed else None
+        self._auth_local = 0  # bumped by this process's own commits
+        self._listener: _AuthListener | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: commit at the end, roll back on any exception."""
-        if self.is_sqlite:
-            # SQLite has one writer. Threads of this process queue on a mutex rather than in
-            # SQLite's busy handler, which polls with sleeps of up to 100 ms and starves some
-            # waiters; other processes still meet the busy timeout.
-            with self._write_lock, self._sessions() as session, session.begin():
+        # SQLite has one writer. Threads of this process queue on a mutex rather than in
+        # SQLite's busy handler, which polls with sleeps of up to 100 ms and starves some
+        # waiters; other processes still meet the busy timeout.
+        with self._write_lock or contextlib.nullcontext(), self._sessions() as session:
+            with session.begin():
                 yield session
-        else:
-            with self._sessions() as session, session.begin():
-                yield session
+                auth_changed = session.info.pop(_AUTH_CHANGED, False)
+                if auth_changed and not self.is_sqlite:
+                    session.execute(text(f"NOTIFY {AUTH_CHANNEL}"))  # delivered on commit
+            if auth_changed:
+                self._auth_committed()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """:meth:`transaction` on a Core connection (no ORM session): commit at the end, roll
+        back on any exception. For Core statements only; nothing here revokes credentials."""
+        with self._write_lock or contextlib.nullcontext(), self.engine.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """:meth:`read` on a Core connection. It begins a transaction only if a statement runs."""
+        with self._reader.connect() as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -50,8 +95,87 @@ class Database:
         with self._readers() as session:
             yield session
 
+    def auth_generation(self) -> Hashable | None:
+        """A value that changes whenever a committed transaction took credentials away, in any
+        process; None when that cannot be known right now (then cache nothing)."""
+        if self.is_sqlite:
+            if self._auth_stamp is None:
+                return self._auth_local  # an in-memory database lives in this process only
+            try:
+                st = os.stat(self._auth_stamp)
+            except FileNotFoundError:
+                return (self._auth_local, 0)
+            return (self._auth_local, st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._listener is None:
+            with _LISTENER_START:
+                if self._listener is None:
+                    self._listener = _AuthListener(self.engine)
+        seen = self._listener.generation()
+        return None if seen is None else (self._auth_local, seen)
+
+    def _auth_committed(self) -> None:
+        self._auth_local += 1
+        if self._auth_stamp is not None:
+            # A new file each time (new inode and mtime): readers only stat() it.
+            tmp = self._auth_stamp.with_name(f"{self._auth_stamp.name}.{os.getpid()}")
+            tmp.write_text(f"{time.time_ns()}\n", encoding="ascii")
+            os.replace(tmp, self._auth_stamp)
+
     def dispose(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
         self.engine.dispose()
+
+
+_LISTENER_START = threading.Lock()
+
+
+class _AuthListener:
+    """A thread holding ``LISTEN motcua_auth`` on its own PostgreSQL connection. While it is
+    not connected (start-up, a lost connection) it reports no generation, so nothing is
+    cached; a reconnect starts a new generation, forgetting what may have been missed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
+            hide_password=False
+        )
+        self._lock = threading.Lock()
+        self._connected = False
+        self._epoch = 0
+        self._seen = 0
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, name="motcua-auth-listener", daemon=True).start()
+
+    def generation(self) -> tuple[int, int] | None:
+        with self._lock:
+            return (self._epoch, self._seen) if self._connected else None
+
+    def _run(self) -> None:
+        import psycopg
+
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {AUTH_CHANNEL}")
+                    with self._lock:
+                        self._epoch += 1
+                        self._connected = True
+                    delay = 0.5
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            with self._lock:
+                                self._seen += 1
+            except Exception as exc:  # the connection went away: retry, caching nothing
+                log.warning("auth change listener: %s; retrying", exc)
+            with self._lock:
+                self._connected = False
+            if self._stop.wait(delay):
+                return
+            delay = min(delay * 2, 10.0)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def _make_engine(url: str, *, echo: bool) -> Engine:

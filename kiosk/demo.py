@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import select, update
 
 from kiosk.core import Core
+from kiosk.db import mark_auth_changed
 from kiosk.domain import accounts
 from kiosk.models import ApiToken, Device, User
 
@@ -54,6 +55,7 @@ def _device_token(s, core: Core, name, kind, site, display, counter) -> str:  # 
         )
         return token
     s.execute(update(ApiToken).where(ApiToken.device_id == device.id).values(revoked=True))
+    mark_auth_changed(s)
     token = "d_" + secrets.token_urlsafe(32)
     s.add(
         ApiToken(

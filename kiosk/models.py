@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -88,14 +89,19 @@ class Ticket(Base):
 
 
 class TicketNumber(Base):
-    """The numbering counter row: bumped by an atomic upsert in the issuing transaction."""
+    """One row per (site, service, business day): the numbering counter, bumped by an atomic
+    upsert in the issuing transaction, and how many tickets wait in that queue now (kept by
+    the database's own triggers, see ``QUEUE_COUNT_TRIGGERS``), so that a new ticket learns
+    how many people are ahead of it without counting them."""
 
     __tablename__ = "ticket_numbers"
 
     site: Mapped[str] = mapped_column(String(32), primary_key=True)
     service: Mapped[str] = mapped_column(String(32), primary_key=True)
     business_day: Mapped[date] = mapped_column(Date, primary_key=True)
-    last_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)  # by origin service: numbering
+    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # by service
+    priority_waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TicketEvent(Base):
@@ -305,3 +311,83 @@ class UsageCount(Base):
     event: Mapped[str] = mapped_column(String(16))
     procedure: Mapped[str] = mapped_column(String(32), default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- queue counts ---------------------------------------------------------------------------
+# ``ticket_numbers.waiting`` / ``priority_waiting`` count the tickets whose status is waiting or
+# transferred, per (site, current service, business day). Triggers keep them exact through
+# every insert, update and delete of a ticket, whichever code (or hand) makes it, in the same
+# transaction. A row a queue needs before its first ticket is issued (a transfer into a
+# service with no ticket yet today) is created with ``last_seq`` 0.
+
+_WAITING = "('waiting', 'transferred')"
+_SQLITE_ROW = """INSERT OR IGNORE INTO ticket_numbers
+        (site, service, business_day, last_seq, waiting, priority_waiting)
+        VALUES (NEW.site, NEW.service, NEW.business_day, 0, 0, 0);"""
+_SQLITE_JOIN = """UPDATE ticket_numbers SET waiting = waiting + 1,
+        priority_waiting = priority_waiting + (NEW.priority IS NOT NULL)
+        WHERE site = NEW.site AND service = NEW.service AND business_day = NEW.business_day;"""
+_SQLITE_LEAVE = """UPDATE ticket_numbers SET waiting = waiting - 1,
+        priority_waiting = priority_waiting - (OLD.priority IS NOT NULL)
+        WHERE site = OLD.site AND service = OLD.service AND business_day = OLD.business_day;"""
+_WATCHED = "status, service, site, business_day, priority"
+
+QUEUE_COUNT_TRIGGERS: dict[str, list[str]] = {
+    "sqlite": [
+        f"""CREATE TRIGGER tickets_queue_insert AFTER INSERT ON tickets
+    WHEN NEW.status IN {_WAITING}
+    BEGIN {_SQLITE_ROW} {_SQLITE_JOIN} END""",
+        f"""CREATE TRIGGER tickets_queue_leave AFTER UPDATE OF {_WATCHED} ON tickets
+    WHEN OLD.status IN {_WAITING}
+    BEGIN {_SQLITE_LEAVE} END""",
+        f"""CREATE TRIGGER tickets_queue_join AFTER UPDATE OF {_WATCHED} ON tickets
+    WHEN NEW.status IN {_WAITING}
+    BEGIN {_SQLITE_ROW} {_SQLITE_JOIN} END""",
+        f"""CREATE TRIGGER tickets_queue_delete AFTER DELETE ON tickets
+    WHEN OLD.status IN {_WAITING}
+    BEGIN {_SQLITE_LEAVE} END""",
+    ],
+    "postgresql": [
+        f"""CREATE FUNCTION motcua_queue_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN {_WAITING} THEN
+        UPDATE ticket_numbers SET waiting = waiting - 1,
+            priority_waiting = priority_waiting - (OLD.priority IS NOT NULL)::int
+        WHERE site = OLD.site AND service = OLD.service AND business_day = OLD.business_day;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.status IN {_WAITING} THEN
+        INSERT INTO ticket_numbers
+            (site, service, business_day, last_seq, waiting, priority_waiting)
+        VALUES (NEW.site, NEW.service, NEW.business_day, 0, 1,
+            (NEW.priority IS NOT NULL)::int)
+        ON CONFLICT (site, service, business_day) DO UPDATE
+        SET waiting = ticket_numbers.waiting + 1,
+            priority_waiting = ticket_numbers.priority_waiting + EXCLUDED.priority_waiting;
+    END IF;
+    RETURN NULL;
+END $$""",
+        f"""CREATE TRIGGER tickets_queue_count
+    AFTER INSERT OR DELETE OR UPDATE OF {_WATCHED} ON tickets
+    FOR EACH ROW EXECUTE FUNCTION motcua_queue_count()""",
+    ],
+}
+
+DROP_QUEUE_COUNT_TRIGGERS: dict[str, list[str]] = {
+    "sqlite": [
+        f"DROP TRIGGER IF EXISTS tickets_queue_{name}"
+        for name in ("insert", "leave", "join", "delete")
+    ],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS tickets_queue_count ON tickets",
+        "DROP FUNCTION IF EXISTS motcua_queue_count()",
+    ],
+}
+
+
+def _create_queue_count_triggers(target: Any, connection: Any, **_kw: Any) -> None:
+    """With ``metadata.create_all`` (tests) as with the migration."""
+    for statement in QUEUE_COUNT_TRIGGERS.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+event.listen(Ticket.__table__, "after_create", _create_queue_count_triggers)

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from flask import Flask, abort, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_HEADER = "X-CSRF-Token"
@@ -52,9 +53,24 @@ def _check_csrf() -> None:
         abort(400, description="csrf")
 
 
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions with the signing serializer built once per key rather
+    than on every request (most API calls carry no session cookie at all)."""
+
+    _built: tuple[Any, Any] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
 def init_app(app: Flask) -> None:
     from kiosk import views
 
+    app.session_interface = _CookieSessions()
     app.before_request(_check_csrf)
     app.jinja_env.globals.update(tr=tr, lang=lang, csrf_token=csrf_token)
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from flask import Response, jsonify
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.api import endpoint, schemas
@@ -55,13 +55,13 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     for attempt in range(3):
         try:
             # Only the writes hold the (SQLite) writer lock; the answer is built afterwards.
-            with app.db.transaction() as s:
+            with app.db.write() as conn:
                 if key is not None and caller.token_id is not None:
-                    replayed = _replay(s, caller.token_id, key, fingerprint)
+                    replayed = _replay(conn, caller.token_id, key, fingerprint)
                     if replayed is not None:
                         break
                 ticket, events = issue_ticket(
-                    s,
+                    conn,
                     app.config,
                     app.clock,
                     actor,
@@ -74,7 +74,7 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                     per_minute_limit=limit,
                 )
                 if key is not None and caller.token_id is not None:
-                    s.connection().execute(
+                    conn.execute(
                         _INSERT_KEY,
                         {
                             "token_id": caller.token_id,
@@ -89,10 +89,11 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
             # The same key raced in from a double tap: the retry finds and replays it.
             if attempt == 2 or key is None:
                 raise
-    with app.db.read() as s:
-        if replayed is not None:
+    if replayed is not None:
+        with app.db.read() as s:
             return jsonify(ticket_body(s, app, get_ticket(s, replayed))), 200
-        out = ticket_body(s, app, ticket)
+    with app.db.reading() as conn:  # opens a transaction only if the estimate needs a query
+        out = ticket_body(conn, app, ticket)
     app.publisher.publish(events)
     app.extras.get("wake_printers", lambda: None)()
     return jsonify(out), 201
@@ -117,10 +118,13 @@ def _idempotency_key() -> str | None:
     return key
 
 
-def _replay(s: Any, token_id: int, key: str, fingerprint: str) -> int | None:
-    row = s.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.token_id == token_id, IdempotencyKey.key == key)
-    )
+_FIND_KEY = select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
+    IdempotencyKey.token_id == bindparam("token_id"), IdempotencyKey.key == bindparam("key")
+)
+
+
+def _replay(conn: Any, token_id: int, key: str, fingerprint: str) -> int | None:
+    row = conn.execute(_FIND_KEY, {"token_id": token_id, "key": key}).first()
     if row is None:
         return None
     if row.request_hash != fingerprint:

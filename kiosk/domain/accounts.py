@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
+from kiosk.db import mark_auth_changed
 from kiosk.domain.errors import Conflict, InvalidInput, NotFound
 from kiosk.models import ApiToken, AuthFailure, Device, User
 
@@ -78,6 +79,7 @@ def disable_user(s: Session, name: str) -> User:
     user.disabled = True
     user.epoch += 1
     s.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
+    mark_auth_changed(s)
     return user
 
 
@@ -193,6 +195,7 @@ class Principal:
     token_id: int | None
     user: UserInfo | None
     device: DeviceInfo | None
+    expires_at: datetime | None = None  # of the token
 
 
 _RESOLVE = (
@@ -255,7 +258,7 @@ def resolve_token(s: Session, token: str, now: datetime) -> Principal | None:
         device = DeviceInfo(did, dname, kind, dsite, display_id, counter)
     if user is None and device is None:
         return None
-    return Principal(tok_id, user, device)
+    return Principal(tok_id, user, device, expires)
 
 
 def user_info(user: User) -> UserInfo:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from kiosk.domain.upsert import connection_of
 from kiosk.models import TicketNumber
 
 
@@ -28,20 +29,34 @@ def _bump_statement(insert: Any) -> Any:
     return stmt.on_conflict_do_update(
         index_elements=[table.c.site, table.c.service, table.c.business_day],
         set_={"last_seq": table.c.last_seq + 1},
-    ).returning(table.c.last_seq)
+    ).returning(table.c.last_seq, table.c.waiting, table.c.priority_waiting)
 
 
 # Built once: the upsert runs on every ticket.
 _BUMP = {"postgresql": _bump_statement(postgresql.insert), "sqlite": _bump_statement(sqlite.insert)}
 
 
-def next_seq(session: Session, site: str, service: str, day: date) -> int:
-    """Reserve and return the next sequence number for ``service`` on ``day`` (from 1)."""
-    conn = session.connection()
+def next_seq(
+    session: Session | Connection, site: str, service: str, day: date
+) -> tuple[int, int, int]:
+    """Reserve the next sequence number for ``service`` on ``day`` (from 1). Returns it with
+    how many tickets of the queue wait now, and how many of those are priority tickets (the
+    counts before the new ticket joins)."""
+    conn = connection_of(session)
     stmt = _BUMP.get(conn.dialect.name)
     if stmt is None:
         raise RuntimeError(f"numbering does not support the {conn.dialect.name} database")
-    return int(conn.execute(stmt, {"site": site, "service": service, "day": day}).scalar_one())
+    seq, waiting, priority_waiting = conn.execute(
+        stmt, {"site": site, "service": service, "day": day}
+    ).one()
+    return int(seq), int(waiting), int(priority_waiting)
+
+
+def waiting_now(session: Session, site: str, service: str, day: date) -> int:
+    """Tickets of ``day`` waiting for ``service`` (priority ones included), from the counts
+    the database's triggers keep."""
+    row = session.get(TicketNumber, (site, service, day))
+    return row.waiting if row else 0
 
 
 def issued_today(session: Session, site: str, service: str, day: date) -> int:

@@ -15,7 +15,7 @@ from kiosk.config import Config, Service, Site
 from kiosk.domain import hours, numbering
 from kiosk.domain.calling import counter_services
 from kiosk.domain.clock import Clock, business_day, local
-from kiosk.domain.tickets import ACTIVE, WAITING, waiting_ahead_of_new
+from kiosk.domain.tickets import ACTIVE, WAITING
 from kiosk.models import CounterState, DisplayEvent, DisplaySeq, Ticket
 
 STAFFED = ("idle", "serving")
@@ -78,7 +78,14 @@ class Estimator:
         today = business_day(self.clock)
         rows = {
             r.number: r
-            for r in s.scalars(select(CounterState).where(CounterState.site == site.code))
+            for r in s.execute(
+                select(
+                    CounterState.number,
+                    CounterState.status,
+                    CounterState.services_override,
+                    CounterState.override_day,
+                ).where(CounterState.site == site.code)
+            )
         }
         staffed = sum(
             1
@@ -96,7 +103,7 @@ class Estimator:
 
 def waiting_count(s: Session, site: str, service: str, day: date) -> int:
     """Tickets of ``day`` waiting for ``service`` (priority ones included)."""
-    return waiting_ahead_of_new(s, site, service, day, priority=False)
+    return numbering.waiting_now(s, site, service, day)
 
 
 def ahead_of(s: Session, ticket: Ticket) -> int:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
@@ -23,6 +23,7 @@ from kiosk.domain.errors import (
     ServiceClosed,
 )
 from kiosk.domain.events import TicketChanged, TicketIssued
+from kiosk.domain.upsert import connection_of
 from kiosk.models import AuditEntry, PrintJob, Ticket, TicketEvent
 
 WAITING = ("waiting", "transferred")  # statuses call-next may pick
@@ -49,10 +50,11 @@ class Actor:
 _INSERT_EVENT = insert(TicketEvent.__table__)
 _INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
 _INSERT_JOB = insert(PrintJob.__table__)
+_INSERT_AUDIT = insert(AuditEntry.__table__)
 
 
 def record(
-    s: Session,
+    s: Session | Connection,
     ticket: Ticket,
     kind: str,
     at: datetime,
@@ -63,7 +65,7 @@ def record(
     """Append one entry to the ticket's history."""
     if actor.address:
         data["address"] = actor.address
-    s.connection().execute(
+    connection_of(s).execute(
         _INSERT_EVENT,
         {
             "ticket_id": ticket.id,
@@ -78,20 +80,22 @@ def record(
     )
 
 
-def audit(s: Session, action: str, at: datetime, actor: Actor, **fields: Any) -> None:
+def audit(s: Session | Connection, action: str, at: datetime, actor: Actor, **fields: Any) -> None:
     """Append one row to the audit log (priority decisions, out-of-order calls, admin acts)."""
     columns = {k: fields.pop(k) for k in ("site", "ticket_id", "counter") if k in fields}
-    s.add(
-        AuditEntry(
-            at=at,
-            action=action,
-            user_id=actor.user_id,
-            device_id=actor.device_id,
-            address=actor.address,
-            details=fields or None,
-            **columns,
-        )
+    row = dict(
+        at=at,
+        action=action,
+        user_id=actor.user_id,
+        device_id=actor.device_id,
+        address=actor.address,
+        details=fields or None,
+        **columns,
     )
+    if isinstance(s, Session):
+        s.add(AuditEntry(**row))  # flushed in order with the session's other new rows
+    else:
+        s.execute(_INSERT_AUDIT, row)
 
 
 def new_tracking_code() -> str:
@@ -100,7 +104,7 @@ def new_tracking_code() -> str:
 
 
 def issue_ticket(
-    s: Session,
+    s: Session | Connection,
     cfg: Config,
     clock: Clock,
     actor: Actor,
@@ -135,7 +139,7 @@ def issue_ticket(
         _check_rate(s, actor.device_id, now, per_minute_limit)
 
     day = business_day(clock, now)
-    seq = numbering.next_seq(s, site, service, day)
+    seq, waiting, priority_waiting = numbering.next_seq(s, site, service, day)
     if svc.daily_cap is not None and seq > svc.daily_cap:
         # Raising rolls the whole transaction back, the counter bump included.
         raise DailyCapReached(
@@ -163,8 +167,8 @@ def issue_ticket(
     )
     # Everyone waiting is older, so ahead of a new ticket: all of them, or only the
     # priority ones for a priority ticket.
-    ahead = waiting_ahead_of_new(s, site, service, day, priority=effective_priority is not None)
-    conn = s.connection()
+    ahead = priority_waiting if effective_priority is not None else waiting
+    conn = connection_of(s)
     ticket = Ticket(id=conn.execute(_INSERT_TICKET, values).scalar_one(), **values)
     ticket.ahead = ahead  # type: ignore[attr-defined]
     record(s, ticket, "issued", now, actor, priority=effective_priority, procedure=procedure)
@@ -192,25 +196,6 @@ def issue_ticket(
             policy=cfg.policy_for(site_cfg).mode,
         )
     return ticket, [TicketIssued(ticket.id, site, service, ticket.number, printer)]
-
-
-_WAITING_COUNT = (
-    select(func.count())
-    .select_from(Ticket)
-    .where(
-        Ticket.site == bindparam("site"),
-        Ticket.business_day == bindparam("day"),
-        Ticket.status.in_(WAITING),
-        Ticket.service == bindparam("service"),
-    )
-)
-_PRIORITY_WAITING_COUNT = _WAITING_COUNT.where(Ticket.priority.is_not(None))
-
-
-def waiting_ahead_of_new(s: Session, site: str, service: str, day: date, *, priority: bool) -> int:
-    stmt = _PRIORITY_WAITING_COUNT if priority else _WAITING_COUNT
-    params = {"site": site, "service": service, "day": day}
-    return int(s.connection().execute(stmt, params).scalar_one())
 
 
 def expire_stale(s: Session, clock: Clock) -> int:
@@ -279,10 +264,10 @@ _RECENT_BY_KIOSK = (
 )
 
 
-def _check_rate(s: Session, device_id: int, now: datetime, limit: int) -> None:
+def _check_rate(s: Session | Connection, device_id: int, now: datetime, limit: int) -> None:
     since = now - timedelta(seconds=60)
     recent = (
-        s.connection().execute(_RECENT_BY_KIOSK, {"device": device_id, "since": since}).scalar()
+        connection_of(s).execute(_RECENT_BY_KIOSK, {"device": device_id, "since": since}).scalar()
     )
     if (recent or 0) >= limit:
         raise RateLimited(

@@ -1,12 +1,20 @@
-"""The dialect's ``INSERT`` construct, for ``ON CONFLICT … DO UPDATE`` upserts on the session's
-database (PostgreSQL or SQLite: both speak it)."""
+"""Statements that work on a session or a bare connection alike: the dialect's ``INSERT``
+construct, for ``ON CONFLICT … DO UPDATE`` upserts (PostgreSQL and SQLite both speak it), and
+the connection under a session."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def connection_of(s: Session | Connection) -> Connection:
+    """The connection to run Core statements on: the session's (it joins the session's
+    transaction) or the connection itself."""
+    return s if isinstance(s, Connection) else s.connection()
 
 
 def insert_for(s: Session) -> Any:
