@@ -51,13 +51,14 @@ class Database:
         self._write_lock = threading.Lock() if self.is_sqlite else None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads start a deferred transaction: in WAL mode they never wait for the writer.
-        self._reader = self.engine.execution_options(motcua_read_only=True)
-        self._readers = sessionmaker(self._reader, expire_on_commit=False, autoflush=False)
+        reader = self.engine.execution_options(motcua_read_only=True)
+        self._readers = sessionmaker(reader, expire_on_commit=False, autoflush=False)
         database = self.engine.url.database if self.is_sqlite else None
         file_backed = bool(database) and database != ":memory:" and "mode=memory" not in url
         self._auth_stamp = Path(f"{database}-auth") if file_backed else None
         self._auth_local = 0  # bumped by this process's own commits
         self._listener: _AuthListener | None = None
+        self._writer: Connection | None = None  # SQLite: see write()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -78,15 +79,23 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """:meth:`transaction` on a Core connection (no ORM session): commit at the end, roll
         back on any exception. For Core statements only; nothing here revokes credentials."""
-        with self._write_lock or contextlib.nullcontext(), self.engine.connect() as conn:
-            with conn.begin():
+        if self._write_lock is None:
+            with self.engine.connect() as conn, conn.begin():
                 yield conn
-
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """:meth:`read` on a Core connection. It begins a transaction only if a statement runs."""
-        with self._reader.connect() as conn:
-            yield conn
+            return
+        with self._write_lock:
+            # SQLite: one writer at a time, so one connection kept for them all (checking one
+            # out of the pool and resetting it costs more than the statements).
+            conn = self._writer
+            if conn is None or conn.closed or conn.invalidated:
+                conn = self._writer = self.engine.connect()
+            try:
+                with conn.begin():
+                    yield conn
+            except BaseException:
+                if conn.invalidated:
+                    conn.close()
+                raise
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -124,6 +133,10 @@ class Database:
     def dispose(self) -> None:
         if self._listener is not None:
             self._listener.stop()
+        if self._writer is not None and self._write_lock is not None:
+            with self._write_lock:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
 
 

@@ -5,19 +5,50 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from kiosk.context import Motcua
 from kiosk.domain.clock import local
 from kiosk.domain.queue import ahead_of
+from kiosk.domain.tickets import IssuedTicket
 from kiosk.models import Ticket
+
+AnyTicket = Ticket | IssuedTicket
+
+_BASE_URLS: dict[tuple[str, ...], str] = {}
+_URL_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
 
 
 def base_url(app: Motcua) -> str:
-    return app.settings.public_url or request.host_url.rstrip("/")
+    """The configured public URL, else the one this request came in on. Werkzeug rebuilds
+    (and IRI-decodes) the latter on every request: remembered per host, a few at most."""
+    if app.settings.public_url:
+        return app.settings.public_url
+    env = request.environ
+    key = tuple(env.get(k, "") for k in _URL_PARTS)
+    url = _BASE_URLS.get(key)
+    if url is None:
+        if len(_BASE_URLS) >= 64:  # the Host header is the client's to choose
+            _BASE_URLS.clear()
+        url = _BASE_URLS[key] = request.host_url.rstrip("/")
+    return url
 
 
-def ticket_body(s: Session, app: Motcua, t: Ticket) -> dict[str, Any]:
+def estimated_wait(s: Session | Connection, app: Motcua, t: AnyTicket, ahead: int) -> int:
+    """Seconds until ``t`` is likely called (0 once it has been)."""
+    if t.status not in ("waiting", "transferred"):
+        return 0
+    site = app.config.site(t.site)
+    assert site is not None
+    service = site.service(t.service)
+    assert service is not None
+    return app.estimator.wait_s(s, site, service, ahead)
+
+
+def ticket_body(s: Session | Connection | None, app: Motcua, t: AnyTicket) -> dict[str, Any]:
+    """The API's ticket. ``s`` may be None when ``t`` carries ``ahead`` and
+    ``estimated_wait_s`` already (worked out in the transaction that issued it)."""
     site = app.config.site(t.site)
     assert site is not None
     service = site.service(t.service)
@@ -25,11 +56,9 @@ def ticket_body(s: Session, app: Motcua, t: Ticket) -> dict[str, Any]:
     ahead = getattr(t, "ahead", None)
     if ahead is None:
         ahead = ahead_of(s, t)
-    wait = (
-        app.estimator.wait_s(s, site, service, ahead)
-        if t.status in ("waiting", "transferred")
-        else 0
-    )
+    wait = getattr(t, "estimated_wait_s", None)
+    if wait is None:
+        wait = estimated_wait(s, app, t, ahead)
     return {
         "id": t.id,
         "code": t.code,

@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.api import endpoint, schemas
-from kiosk.api.present import base_url, ticket_body
+from kiosk.api.present import base_url, estimated_wait, ticket_body
 from kiosk.auth import Caller
 from kiosk.context import Motcua, ctx
 from kiosk.domain import calling, ratings
@@ -73,6 +73,8 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                     print_params=params,
                     per_minute_limit=limit,
                 )
+                # Usually from the estimator's cache: no query, no second connection.
+                ticket.estimated_wait_s = estimated_wait(conn, app, ticket, ticket.ahead)
                 if key is not None and caller.token_id is not None:
                     conn.execute(
                         _INSERT_KEY,
@@ -92,8 +94,7 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     if replayed is not None:
         with app.db.read() as s:
             return jsonify(ticket_body(s, app, get_ticket(s, replayed))), 200
-    with app.db.reading() as conn:  # opens a transaction only if the estimate needs a query
-        out = ticket_body(conn, app, ticket)
+    out = ticket_body(None, app, ticket)
     app.publisher.publish(events)
     app.extras.get("wake_printers", lambda: None)()
     return jsonify(out), 201

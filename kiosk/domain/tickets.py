@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
@@ -103,6 +104,19 @@ def new_tracking_code() -> str:
     return secrets.token_urlsafe(12)
 
 
+class IssuedTicket(SimpleNamespace):
+    """A ticket just inserted, as plain attributes named like ``Ticket``'s (building an ORM
+    instance costs more than the insert itself), plus ``ahead``: who waits before it."""
+
+    def __init__(self, **values: Any) -> None:
+        super().__init__(**{**_NOT_YET, **values})
+
+
+_NOT_YET = dict.fromkeys(
+    ("called_at", "started_at", "finished_at", "counter", "officer_id", "note", "ahead")
+)
+
+
 def issue_ticket(
     s: Session | Connection,
     cfg: Config,
@@ -116,7 +130,7 @@ def issue_ticket(
     printer: str | None = None,
     print_params: dict[str, Any] | None = None,
     per_minute_limit: int | None = None,
-) -> tuple[Ticket, list[TicketIssued]]:
+) -> tuple[IssuedTicket, list[TicketIssued]]:
     """Issue the next number of ``service`` at ``site``.
 
     Raises NotFound (site/service/priority group), ServiceClosed, DailyCapReached,
@@ -169,8 +183,8 @@ def issue_ticket(
     # priority ones for a priority ticket.
     ahead = priority_waiting if effective_priority is not None else waiting
     conn = connection_of(s)
-    ticket = Ticket(id=conn.execute(_INSERT_TICKET, values).scalar_one(), **values)
-    ticket.ahead = ahead  # type: ignore[attr-defined]
+    ticket = IssuedTicket(id=conn.execute(_INSERT_TICKET, values).scalar_one(), **values)
+    ticket.ahead = ahead
     record(s, ticket, "issued", now, actor, priority=effective_priority, procedure=procedure)
     if printer:
         job = {
