@@ -100,8 +100,8 @@ class TicketNumber(Base):
     service: Mapped[str] = mapped_column(String(32), primary_key=True)
     business_day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer)  # by origin service: numbering
-    waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # by service
-    priority_waiting: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting: Mapped[int] = mapped_column(Integer, server_default="0")  # by service
+    priority_waiting: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class TicketEvent(Base):

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import sys
 import threading
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from kiosk.core import Core
 
@@ -39,6 +41,34 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         start_background(app)
         _close_sockets_on_stop(app)
         return app
+
+
+NEXT_REQUEST_WAIT_S = 0.002
+
+
+class Worker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker, except that a thread that has just answered a kept-alive
+    connection serves that client's next request itself when it is already on its way
+    (within ``NEXT_REQUEST_WAIT_S``), instead of handing the connection back to the main
+    thread's poller and another pool thread picking it up: three thread switches fewer per
+    request for a busy client (a kiosk, a counter, a load test). An idle connection goes back
+    to the poller as before, after at most that short wait."""
+
+    def handle(self, conn: Any) -> Any:
+        result = super().handle(conn)
+        while result is True and self.alive and _next_request_ready(conn):
+            result = super().handle(conn)
+        return result
+
+
+def _next_request_ready(conn: Any) -> bool:
+    if conn.parser.unreader.buf.getvalue():
+        return True  # read ahead with the previous body
+    try:
+        ready, _, _ = select.select([conn.sock], [], [], NEXT_REQUEST_WAIT_S)
+    except (OSError, ValueError):
+        return False
+    return bool(ready)
 
 
 def _close_sockets_on_stop(app: Any) -> None:
@@ -78,7 +108,7 @@ def serve(host: str, port: int, *, threads: int | None = None) -> int:
     options = {
         "bind": f"{host}:{port}",
         "workers": 1,
-        "worker_class": "gthread",
+        "worker_class": "kiosk.server.Worker",
         "threads": threads,
         # The worker heartbeat, not a request limit: WebSockets stay open for hours.
         "timeout": 60,

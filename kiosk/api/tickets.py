@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 from flask import Response, jsonify
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, estimated_wait, ticket_body
 from kiosk.auth import Caller
 from kiosk.context import Motcua, ctx
+from kiosk.db import Prepared
 from kiosk.domain import calling, ratings
 from kiosk.domain.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound
 from kiosk.domain.tickets import TRANSITIONS, Actor, get_ticket, issue_ticket
@@ -76,8 +77,8 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                 # Usually from the estimator's cache: no query, no second connection.
                 ticket.estimated_wait_s = estimated_wait(conn, app, ticket, ticket.ahead)
                 if key is not None and caller.token_id is not None:
-                    conn.execute(
-                        _INSERT_KEY,
+                    _ADD_KEY.run(
+                        conn,
                         {
                             "token_id": caller.token_id,
                             "key": key,
@@ -100,7 +101,9 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     return jsonify(out), 201
 
 
-_INSERT_KEY = insert(IdempotencyKey.__table__)
+_ADD_KEY = Prepared.insert(
+    IdempotencyKey.__table__, ("token_id", "key", "request_hash", "ticket_id", "created_at")
+)
 
 
 def _idempotency_key() -> str | None:
@@ -119,21 +122,24 @@ def _idempotency_key() -> str | None:
     return key
 
 
-_FIND_KEY = select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
-    IdempotencyKey.token_id == bindparam("token_id"), IdempotencyKey.key == bindparam("key")
+_FIND_KEY = Prepared(
+    select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
+        IdempotencyKey.token_id == bindparam("token_id"), IdempotencyKey.key == bindparam("key")
+    )
 )
 
 
 def _replay(conn: Any, token_id: int, key: str, fingerprint: str) -> int | None:
-    row = conn.execute(_FIND_KEY, {"token_id": token_id, "key": key}).first()
+    row = _FIND_KEY.run(conn, {"token_id": token_id, "key": key}).fetchone()
     if row is None:
         return None
-    if row.request_hash != fingerprint:
+    request_hash, ticket_id = row
+    if request_hash != fingerprint:
         raise IdempotencyMismatch(
             "Idempotency-Key này đã dùng cho một yêu cầu khác.",
             en="This Idempotency-Key was used with a different request body.",
         )
-    return row.ticket_id
+    return int(ticket_id)
 
 
 def readable_ticket(s: Any, caller: Caller, ticket_id: int) -> Ticket:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from kiosk.db import Prepared
 from kiosk.domain.upsert import connection_of
 from kiosk.models import TicketNumber
 
@@ -33,7 +34,10 @@ def _bump_statement(insert: Any) -> Any:
 
 
 # Built once: the upsert runs on every ticket.
-_BUMP = {"postgresql": _bump_statement(postgresql.insert), "sqlite": _bump_statement(sqlite.insert)}
+_BUMP = {
+    "postgresql": Prepared(_bump_statement(postgresql.insert)),
+    "sqlite": Prepared(_bump_statement(sqlite.insert)),
+}
 
 
 def next_seq(
@@ -46,9 +50,9 @@ def next_seq(
     stmt = _BUMP.get(conn.dialect.name)
     if stmt is None:
         raise RuntimeError(f"numbering does not support the {conn.dialect.name} database")
-    seq, waiting, priority_waiting = conn.execute(
-        stmt, {"site": site, "service": service, "day": day}
-    ).one()
+    seq, waiting, priority_waiting = stmt.run(
+        conn, {"site": site, "service": service, "day": day}
+    ).fetchone()
     return int(seq), int(waiting), int(priority_waiting)
 
 

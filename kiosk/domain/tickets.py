@@ -12,6 +12,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
+from kiosk.db import Prepared
 from kiosk.domain import hours, numbering
 from kiosk.domain.clock import Clock, business_day, local
 from kiosk.domain.errors import (
@@ -49,9 +50,44 @@ class Actor:
 # Plain Core statements on the table objects, built once: ORM-entity inserts take a much
 # slower bulk path, and these run on every ticket.
 _INSERT_EVENT = insert(TicketEvent.__table__)
-_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
-_INSERT_JOB = insert(PrintJob.__table__)
 _INSERT_AUDIT = insert(AuditEntry.__table__)
+_EVENT_COLUMNS = ("ticket_id", "kind", "at", "site", "counter", "user_id", "device_id", "data")
+_ADD_EVENT = Prepared.insert(TicketEvent.__table__, _EVENT_COLUMNS)
+_TICKET_COLUMNS = (
+    "code",
+    "site",
+    "service",
+    "origin_service",
+    "business_day",
+    "seq",
+    "number",
+    "priority",
+    "priority_requested",
+    "procedure",
+    "status",
+    "issued_at",
+    "order_at",
+    "recalls",
+    "kiosk_device_id",
+    "issued_by_user_id",
+    "print_status",
+)
+_ADD_TICKET = Prepared(
+    insert(Ticket.__table__)
+    .values({c: bindparam(c) for c in _TICKET_COLUMNS})
+    .returning(Ticket.__table__.c.id)
+)
+_JOB_COLUMNS = (
+    "printer",
+    "kind",
+    "ticket_id",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "params",
+)
+_ADD_JOB = Prepared.insert(PrintJob.__table__, _JOB_COLUMNS)
 
 
 def record(
@@ -66,8 +102,8 @@ def record(
     """Append one entry to the ticket's history."""
     if actor.address:
         data["address"] = actor.address
-    connection_of(s).execute(
-        _INSERT_EVENT,
+    _ADD_EVENT.run(
+        connection_of(s),
         {
             "ticket_id": ticket.id,
             "kind": kind,
@@ -183,7 +219,7 @@ def issue_ticket(
     # priority ones for a priority ticket.
     ahead = priority_waiting if effective_priority is not None else waiting
     conn = connection_of(s)
-    ticket = IssuedTicket(id=conn.execute(_INSERT_TICKET, values).scalar_one(), **values)
+    ticket = IssuedTicket(id=_ADD_TICKET.run(conn, values).fetchone()[0], **values)
     ticket.ahead = ahead
     record(s, ticket, "issued", now, actor, priority=effective_priority, procedure=procedure)
     if printer:
@@ -197,7 +233,7 @@ def issue_ticket(
             "created_at": now,
             "params": print_params or {},
         }
-        conn.execute(_INSERT_JOB, job)
+        _ADD_JOB.run(conn, job)
     if effective_priority or requested:
         audit(
             s,
@@ -271,7 +307,7 @@ def _priority(cfg: Config, actor: Actor, group: str | None) -> tuple[str | None,
     raise Forbidden("Số ưu tiên do cán bộ tiếp nhận cấp.")
 
 
-_RECENT_BY_KIOSK = (
+_RECENT_BY_KIOSK = Prepared(
     select(func.count())
     .select_from(Ticket)
     .where(Ticket.kiosk_device_id == bindparam("device"), Ticket.issued_at > bindparam("since"))
@@ -280,9 +316,9 @@ _RECENT_BY_KIOSK = (
 
 def _check_rate(s: Session | Connection, device_id: int, now: datetime, limit: int) -> None:
     since = now - timedelta(seconds=60)
-    recent = (
-        connection_of(s).execute(_RECENT_BY_KIOSK, {"device": device_id, "since": since}).scalar()
-    )
+    recent = _RECENT_BY_KIOSK.run(
+        connection_of(s), {"device": device_id, "since": since}
+    ).fetchone()[0]
     if (recent or 0) >= limit:
         raise RateLimited(
             "Quá nhiều số được lấy trong một phút, xin thử lại sau.", retry_after_s=60
