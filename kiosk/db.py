@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +45,41 @@ def mark_auth_changed(s: Session) -> None:
     s.info[_AUTH_CHANGED] = True
 
 
+class FairLock:
+    """A mutex that serves waiters in arrival order. ``threading.Lock`` lets whichever thread
+    happens to run take it next, so under a burst some writers wait many turns (a long tail
+    of latency) while others barge in; here the holder hands the lock to the oldest waiter."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiters.append(gate)
+        gate.acquire()  # opened by release(): the lock is ours, still marked held
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+    def __enter__(self) -> FairLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class Database:
     """Engine plus session factory for one database URL."""
 
@@ -51,7 +87,7 @@ class Database:
         self.url = url
         self.engine = _make_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._write_lock = threading.Lock() if self.is_sqlite else None
+        self._write_lock = FairLock() if self.is_sqlite else None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads start a deferred transaction: in WAL mode they never wait for the writer.
         reader = self.engine.execution_options(motcua_read_only=True)

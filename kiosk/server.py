@@ -54,11 +54,45 @@ class Worker(ThreadWorker):  # type: ignore[misc]
     request for a busy client (a kiosk, a counter, a load test). An idle connection goes back
     to the poller as before, after at most that short wait."""
 
+    def init_process(self) -> None:
+        # Before any thread starts: every thread of the worker inherits the mask.
+        _pin_to_one_cpu(os.environ.get("MOTCUA_PIN_CPU", "auto"), self.log)
+        super().init_process()
+
     def handle(self, conn: Any) -> Any:
         result = super().handle(conn)
         while result is True and self.alive and _next_request_ready(conn):
             result = super().handle(conn)
         return result
+
+
+def _pin_to_one_cpu(setting: str, log: Any) -> int | None:
+    """Keep the worker's threads on one CPU (``MOTCUA_PIN_CPU``: ``auto``, ``off`` or a CPU
+    number). The worker runs Python on one core at a time anyway (one GIL); left free to move,
+    its threads hand the GIL between cores on every blocking call (each SQLite statement,
+    each socket read), and those cross-core hand-offs cost more than the work: measured on
+    the 2-core benchmark machine, pinned issues 15-40 % more tickets per second with less CPU
+    per ticket (docs/benchmarks.md). ``auto`` picks one of the allowed CPUs by process id, so
+    that several ``motcua serve`` on one machine tend to spread (give each its own number to
+    be sure); on a single-CPU machine it does nothing. Returns the CPU, or None."""
+    setting = setting.strip().lower()
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return None  # not Linux
+    if setting in ("off", "no", "") or len(allowed) < 2:
+        return None
+    if setting == "auto":
+        cpu = allowed[os.getpid() % len(allowed)]
+    elif setting.isdigit() and int(setting) in allowed:
+        cpu = int(setting)
+    else:
+        log.warning(
+            "MOTCUA_PIN_CPU=%r: not one of the CPUs %s or auto/off; not pinned", setting, allowed
+        )
+        return None
+    os.sched_setaffinity(0, {cpu})
+    return cpu
 
 
 def _next_request_ready(conn: Any) -> bool:

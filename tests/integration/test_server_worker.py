@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
 from tests import serverproc
 
@@ -55,3 +56,44 @@ def test_kept_alive_clients_busy_idle_and_pipelined(servers, tmp_path) -> None: 
         time.sleep(0.2)  # idle: back on the poller; the connection still works
         sock.sendall(request)
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+def _allowed_cpus(pid: int) -> str:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(
+        line.split(":", 1)[1].strip() for line in status.splitlines() if "Cpus_allowed_list" in line
+    )
+
+
+def test_worker_pinned_to_one_cpu_unless_off(servers, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    if len(os.sched_getaffinity(0)) < 2:
+        return  # nothing to pin on one CPU
+    pinned = servers.start(tmp_path / "a")
+    worker = max(pinned.pids())  # the master's child
+    cpus = _allowed_cpus(worker)
+    assert cpus.isdigit() and int(cpus) in os.sched_getaffinity(0), cpus
+    assert _allowed_cpus(min(pinned.pids())) != cpus  # the master is left alone
+    free = servers.start(tmp_path / "b", env={"MOTCUA_PIN_CPU": "off"})
+    assert not _allowed_cpus(max(free.pids())).isdigit()
+
+
+def test_pin_setting() -> None:
+    import logging
+    import os
+
+    from kiosk.server import _pin_to_one_cpu
+
+    log = logging.getLogger("test")
+    before = os.sched_getaffinity(0)
+    try:
+        assert _pin_to_one_cpu("off", log) is None
+        assert _pin_to_one_cpu("banana", log) is None
+        assert os.sched_getaffinity(0) == before
+        if len(before) >= 2:
+            cpu = max(before)
+            assert _pin_to_one_cpu(str(cpu), log) == cpu
+            assert os.sched_getaffinity(0) == {cpu}
+    finally:
+        os.sched_setaffinity(0, before)
