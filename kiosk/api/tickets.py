@@ -48,7 +48,7 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
             en="This kiosk issues tickets for its own site only.",
         )
     key = _idempotency_key()
-    fingerprint = hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
+    fingerprint = _fingerprint(body) if key is not None else ""
     limit = app.config.settings.kiosk.tickets_per_minute if caller.device is not None else None
     printer = _printer_for(app, caller)
     params = {"base_url": base_url(app)}
@@ -104,6 +104,11 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
 _ADD_KEY = Prepared.insert(
     IdempotencyKey.__table__, ("token_id", "key", "request_hash", "ticket_id", "created_at")
 )
+
+
+def _fingerprint(body: schemas.IssueTicketIn) -> str:
+    """What a retry with the same Idempotency-Key must repeat exactly."""
+    return hashlib.sha256(json.dumps(body.model_dump(), sort_keys=True).encode()).hexdigest()
 
 
 def _idempotency_key() -> str | None:
