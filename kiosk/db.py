@@ -192,9 +192,10 @@ class Prepared:
         self._forms: dict[str, _Form] = {}
 
     @classmethod
-    def insert(cls, table: Table, columns: Iterable[str]) -> Prepared:
-        """``INSERT INTO table (columns) VALUES (:column, …)``."""
-        return cls(insert(table).values({c: bindparam(c) for c in columns}))
+    def insert(cls, table: Table, columns: Iterable[str], returning: Any = None) -> Prepared:
+        """``INSERT INTO table (columns) VALUES (:column, …)`` [``RETURNING returning``]."""
+        stmt = insert(table).values({c: bindparam(c) for c in columns})
+        return cls(stmt if returning is None else stmt.returning(returning))
 
     def run(self, conn: Connection, params: dict[str, Any]) -> Any:
         """Execute in ``conn``'s transaction; returns the driver's cursor."""

@@ -1,9 +1,11 @@
 """``motcua serve``: gunicorn with one gthread worker serving HTTP and Socket.IO.
 
-Flask-SocketIO in threading mode keeps one thread per open WebSocket, so the thread count must
-cover displays + consoles + concurrent HTTP requests. Several server processes (each its own
-``motcua serve``) share one PostgreSQL database and reach each other's clients through
-``MOTCUA_MESSAGE_QUEUE=redis://…``.
+The worker is gunicorn's gthread worker with two changes made for throughput (:class:`Worker`):
+a busy kept-alive client is served by the thread that answered it, and the worker's threads
+stay on one CPU. Flask-SocketIO in threading mode keeps one thread per open WebSocket, so the
+thread count must cover displays + consoles + concurrent HTTP requests. Several server
+processes (each its own ``motcua serve``) share one PostgreSQL database and reach each other's
+clients through ``MOTCUA_MESSAGE_QUEUE=redis://…``.
 """
 
 from __future__ import annotations
@@ -99,10 +101,11 @@ def _next_request_ready(conn: Any) -> bool:
     if conn.parser.unreader.buf.getvalue():
         return True  # read ahead with the previous body
     try:
-        ready, _, _ = select.select([conn.sock], [], [], NEXT_REQUEST_WAIT_S)
+        poll = select.poll()  # not select(): no limit on the descriptor's number
+        poll.register(conn.sock, select.POLLIN)
+        return bool(poll.poll(NEXT_REQUEST_WAIT_S * 1000))
     except (OSError, ValueError):
         return False
-    return bool(ready)
 
 
 def _close_sockets_on_stop(app: Any) -> None:

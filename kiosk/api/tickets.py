@@ -55,7 +55,8 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     replayed = None
     for attempt in range(3):
         try:
-            # Only the writes hold the (SQLite) writer lock; the answer is built afterwards.
+            # The (SQLite) writer lock covers the writes and a cached estimate; the answer is
+            # built afterwards.
             with app.db.write() as conn:
                 if key is not None and caller.token_id is not None:
                     replayed = _replay(conn, caller.token_id, key, fingerprint)

@@ -47,8 +47,8 @@ class Actor:
         return self.user_id is not None
 
 
-# Plain Core statements on the table objects, built once: ORM-entity inserts take a much
-# slower bulk path, and these run on every ticket.
+# Statements built once. Those run for every ticket are ``Prepared`` (see kiosk.db): an
+# ORM-entity insert takes a much slower path, and even Core execution costs more than SQLite.
 _INSERT_EVENT = insert(TicketEvent.__table__)
 _INSERT_AUDIT = insert(AuditEntry.__table__)
 _EVENT_COLUMNS = ("ticket_id", "kind", "at", "site", "counter", "user_id", "device_id", "data")
@@ -72,11 +72,7 @@ _TICKET_COLUMNS = (
     "issued_by_user_id",
     "print_status",
 )
-_ADD_TICKET = Prepared(
-    insert(Ticket.__table__)
-    .values({c: bindparam(c) for c in _TICKET_COLUMNS})
-    .returning(Ticket.__table__.c.id)
-)
+_ADD_TICKET = Prepared.insert(Ticket.__table__, _TICKET_COLUMNS, returning=Ticket.__table__.c.id)
 _JOB_COLUMNS = (
     "printer",
     "kind",
