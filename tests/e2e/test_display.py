@@ -74,6 +74,17 @@ def open_display(browser: Any, server: serverproc.Server, path: str = "/display/
     return page
 
 
+def wait_until(page: Any, expression: str, timeout_s: float = 10) -> None:
+    """Poll ``expression`` until it is true. Not ``page.wait_for_function``: that re-evaluates
+    a string predicate with ``eval`` inside the page, which the display's Content Security
+    Policy (rightly) refuses as soon as the first check is false."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s} s: {expression}")
+        page.wait_for_timeout(50)
+
+
 def audio_log(page: Any) -> list[dict[str, Any]]:
     return page.evaluate("window.motcuaAudio.log.slice()")  # type: ignore[no-any-return]
 
@@ -135,7 +146,7 @@ def test_the_counter_display_shows_its_own_number(browser: Any, hall: serverproc
     page.wait_for_selector(f'#cs-number[data-number="{mine_again}"]')
     assert page.locator(".cs-head").inner_text() == "QUẦY 5"
     assert page.locator("#cs-service").inner_text() == "Lao động – TBXH, người có công"
-    page.wait_for_function("window.motcuaAudio.log.length >= 3")
+    wait_until(page, "window.motcuaAudio.log.length >= 3")
     log = audio_log(page)
     assert {e["number"] for e in log} == {mine, mine_again}
     assert all(e["muted"] for e in log if e["type"] == "started")  # counter screens are silent
@@ -160,7 +171,7 @@ def test_quiet_hours_show_calls_without_sound(browser: Any, hall: serverproc.Ser
     page.wait_for_selector("body[data-synced]")
     number = call(hall, 7)
     page.wait_for_selector(f'#callout[data-number="{number}"]')
-    page.wait_for_function("window.motcuaAudio.log.some(e => e.type === 'started')")
+    wait_until(page, "window.motcuaAudio.log.some(e => e.type === 'started')")
     assert entry(audio_log(page), "started", number)["muted"] is True
     page.context.close()
 
@@ -246,8 +257,9 @@ def test_screenshots_of_a_busy_hall(browser: Any, hall: serverproc.Server) -> No
                 "POST", "/api/v1/tickets", hall.staff, {"site": "hall", "service": service}
             )  # type: ignore[attr-defined]
     page = open_display(browser, hall)
-    page.wait_for_function(
-        "document.querySelector('#waiting li[data-service=chungthuc] .count').textContent !== '–'"
+    wait_until(
+        page,
+        "document.querySelector('#waiting li[data-service=chungthuc] .count').textContent !== '–'",
     )
     page.wait_for_timeout(300)
     assert page.locator(".tile .tile-number[data-number='']").count() == 0

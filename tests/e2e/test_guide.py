@@ -80,7 +80,11 @@ def answer(page: Any, *values: bool) -> None:
 def qr_loaded(page: Any, selector: str) -> None:
     img = page.locator(selector)
     expect(img).to_be_visible()
-    page.wait_for_function("(el) => el.complete && el.naturalWidth > 100", arg=img.element_handle())
+    # Polled from here: wait_for_function would eval() in the page, which its CSP refuses.
+    deadline = time.monotonic() + 10
+    while not img.evaluate("el => el.complete && el.naturalWidth > 100"):
+        assert time.monotonic() < deadline, f"{selector} did not load"
+        page.wait_for_timeout(50)
 
 
 def spool_files(spool: Path) -> list[Path]:
