@@ -9,10 +9,12 @@ The counter's own row is locked first, so one counter never runs two calls at on
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Counter, PriorityPolicy, Site
@@ -31,7 +33,6 @@ from kiosk.domain.tickets import (
     record,
     transition,
 )
-from kiosk.domain.upsert import insert_for
 from kiosk.models import CounterState, DisplayEvent, DisplaySeq, Ticket
 
 Event = TicketCalled | TicketChanged | CounterChanged
@@ -59,19 +60,32 @@ def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
 
 def lock_counter(s: Session, site: str, number: int) -> CounterState:
     """The counter's state row, created if missing, locked for this transaction."""
-    insert = insert_for(s)
-    s.execute(
+    params = {"site": site, "number": number}
+    s.execute(_ENSURE_COUNTER[s.get_bind().dialect.name], params)
+    return s.scalars(_LOCK_COUNTER, params).one()
+
+
+def _ensure_counter_statement(insert: Any) -> Any:
+    return (
         insert(CounterState.__table__)
-        .values(site=site, number=number, status="closed", normal_streak=0)
+        .values(
+            site=bindparam("site"), number=bindparam("number"), status="closed", normal_streak=0
+        )
         .on_conflict_do_nothing()
     )
-    row = s.scalars(
-        select(CounterState)
-        .where(CounterState.site == site, CounterState.number == number)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return row
+
+
+# Statements built once (building one costs more than running it): call-next runs them all.
+_ENSURE_COUNTER = {
+    "postgresql": _ensure_counter_statement(postgresql.insert),
+    "sqlite": _ensure_counter_statement(sqlite.insert),
+}
+_LOCK_COUNTER = (
+    select(CounterState)
+    .where(CounterState.site == bindparam("site"), CounterState.number == bindparam("number"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def counter_services(row: CounterState | None, counter: Counter, today: date) -> tuple[str, ...]:
@@ -140,23 +154,9 @@ def _claim(
     actor: Actor,
     now: datetime,
 ) -> Ticket | None:
-    is_priority = Ticket.priority.is_not(None)
-    klass = case((is_priority, 0), else_=1) if priority_first else case((is_priority, 1), else_=0)
-    rank = case({code: i for i, code in enumerate(services)}, value=Ticket.service)
-    candidate = (
-        select(Ticket.id)
-        .where(
-            Ticket.site == site,
-            Ticket.business_day == today,  # a queue lives one day
-            Ticket.status.in_(WAITING),
-            Ticket.service.in_(services),
-        )
-        .order_by(klass, rank, Ticket.order_at, Ticket.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
+    candidate = _candidate(services, priority_first)
     for _ in range(8):
-        ticket_id = s.scalar(candidate)
+        ticket_id = s.scalar(candidate, {"site": site, "today": today})
         if ticket_id is None:
             return None
         # False: someone else took it between our SELECT and UPDATE; pick again.
@@ -167,22 +167,47 @@ def _claim(
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _candidate(services: tuple[str, ...], priority_first: bool) -> Any:
+    """The next ticket for a counter serving ``services`` in this order: by class (priority
+    first or last), then the counter's order of services, then arrival."""
+    is_priority = Ticket.priority.is_not(None)
+    klass = case((is_priority, 0), else_=1) if priority_first else case((is_priority, 1), else_=0)
+    rank = case({code: i for i, code in enumerate(services)}, value=Ticket.service)
+    return (
+        select(Ticket.id)
+        .where(
+            Ticket.site == bindparam("site"),
+            Ticket.business_day == bindparam("today"),  # a queue lives one day
+            Ticket.status.in_(WAITING),
+            Ticket.service.in_(services),
+        )
+        .order_by(klass, rank, Ticket.order_at, Ticket.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
 def _mark_called(s: Session, ticket_id: int, counter: int, actor: Actor, now: datetime) -> bool:
     """The claim: a conditional UPDATE that only a still-waiting ticket passes."""
-    claimed = s.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status.in_(WAITING))
-        .values(
-            status="called",
-            counter=counter,
-            called_at=now,
-            started_at=None,
-            officer_id=actor.user_id,
-            recalls=0,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    params = {"ticket_id": ticket_id, "counter": counter, "now": now, "officer": actor.user_id}
+    claimed = s.execute(_MARK_CALLED, params)
     return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+_MARK_CALLED = (
+    update(Ticket)
+    .where(Ticket.id == bindparam("ticket_id"), Ticket.status.in_(WAITING))
+    .values(
+        status="called",
+        counter=bindparam("counter"),
+        called_at=bindparam("now"),
+        started_at=None,
+        officer_id=bindparam("officer"),
+        recalls=0,
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def _close_current(s: Session, row: CounterState, now: datetime, actor: Actor) -> list[Event]:
@@ -227,16 +252,8 @@ def _occupy(
 def _display_event(
     s: Session, display_id: int, ticket: Ticket, counter: Counter, now: datetime, recall: bool
 ) -> DisplayEventAdded:
-    insert = insert_for(s)
-    table = DisplaySeq.__table__
-    event_id = s.execute(
-        insert(table)
-        .values(display_id=display_id, last_event_id=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.display_id], set_={"last_event_id": table.c.last_event_id + 1}
-        )
-        .returning(table.c.last_event_id)
-    ).scalar_one()
+    bump = _NEXT_DISPLAY_EVENT[s.get_bind().dialect.name]
+    event_id = s.execute(bump, {"display_id": display_id}).scalar_one()
     payload: dict[str, Any] = {
         "number": ticket.number,
         "counter": counter.number,
@@ -252,6 +269,24 @@ def _display_event(
         )
     )
     return DisplayEventAdded(display_id, int(event_id), payload)
+
+
+def _display_seq_statement(insert: Any) -> Any:
+    table = DisplaySeq.__table__
+    return (
+        insert(table)
+        .values(display_id=bindparam("display_id"), last_event_id=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.display_id], set_={"last_event_id": table.c.last_event_id + 1}
+        )
+        .returning(table.c.last_event_id)
+    )
+
+
+_NEXT_DISPLAY_EVENT = {
+    "postgresql": _display_seq_statement(postgresql.insert),
+    "sqlite": _display_seq_statement(sqlite.insert),
+}
 
 
 def call_ticket(
