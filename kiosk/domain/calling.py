@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Counter, PriorityPolicy, Site
@@ -33,6 +32,7 @@ from kiosk.domain.tickets import (
     record,
     transition,
 )
+from kiosk.domain.upsert import by_dialect
 from kiosk.models import CounterState, DisplayEvent, DisplaySeq, Ticket
 
 Event = TicketCalled | TicketChanged | CounterChanged
@@ -76,10 +76,7 @@ def _ensure_counter_statement(insert: Any) -> Any:
 
 
 # Statements built once (building one costs more than running it): call-next runs them all.
-_ENSURE_COUNTER = {
-    "postgresql": _ensure_counter_statement(postgresql.insert),
-    "sqlite": _ensure_counter_statement(sqlite.insert),
-}
+_ENSURE_COUNTER = by_dialect(_ensure_counter_statement)
 _LOCK_COUNTER = (
     select(CounterState)
     .where(CounterState.site == bindparam("site"), CounterState.number == bindparam("number"))
@@ -283,10 +280,7 @@ def _display_seq_statement(insert: Any) -> Any:
     )
 
 
-_NEXT_DISPLAY_EVENT = {
-    "postgresql": _display_seq_statement(postgresql.insert),
-    "sqlite": _display_seq_statement(sqlite.insert),
-}
+_NEXT_DISPLAY_EVENT = by_dialect(_display_seq_statement)
 
 
 def call_ticket(

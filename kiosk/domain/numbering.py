@@ -11,11 +11,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from kiosk.db import Prepared
-from kiosk.domain.upsert import connection_of
+from kiosk.domain.upsert import by_dialect, connection_of
 from kiosk.models import TicketNumber
 
 
@@ -34,10 +33,7 @@ def _bump_statement(insert: Any) -> Any:
 
 
 # Built once: the upsert runs on every ticket.
-_BUMP = {
-    "postgresql": Prepared(_bump_statement(postgresql.insert)),
-    "sqlite": Prepared(_bump_statement(sqlite.insert)),
-}
+_BUMP = by_dialect(lambda insert: Prepared(_bump_statement(insert)))
 
 
 def next_seq(

@@ -4,6 +4,7 @@ the connection under a session."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -15,6 +16,12 @@ def connection_of(s: Session | Connection) -> Connection:
     """The connection to run Core statements on: the session's (it joins the session's
     transaction) or the connection itself."""
     return s if isinstance(s, Connection) else s.connection()
+
+
+def by_dialect(build: Callable[[Any], Any]) -> dict[str, Any]:
+    """``build(insert)`` for each supported database, keyed by dialect name: for statements
+    built once at import (``build`` gets ``postgresql.insert`` or ``sqlite.insert``)."""
+    return {"postgresql": build(postgresql.insert), "sqlite": build(sqlite.insert)}
 
 
 def insert_for(s: Session) -> Any:
