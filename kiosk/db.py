@@ -199,7 +199,9 @@ class Prepared:
 
     def run(self, conn: Connection, params: dict[str, Any]) -> Any:
         """Execute in ``conn``'s transaction; returns the driver's cursor."""
-        sql, order, convert, fixed = self._form(conn.dialect)
+        sql, order, convert, fixed, names = self._form(conn.dialect)
+        if not params.keys() <= names:  # a value for no column would be dropped silently
+            raise KeyError(f"not in the statement: {sorted(params.keys() - names)}")
         values = dict(fixed)
         values.update((k, convert[k](v) if k in convert else v) for k, v in params.items())
         driver = conn.connection.driver_connection
@@ -225,12 +227,16 @@ class Prepared:
                 if value is not None
             }
             order = tuple(compiled.positiontup or ()) if compiled.positional else None
-            form = self._forms[dialect.name] = (compiled.string, order, convert, fixed)
+            names = frozenset(compiled.binds)
+            form = self._forms[dialect.name] = (compiled.string, order, convert, fixed, names)
         return form
 
 
-# SQL, bind names in order (None for the named style), converters, values fixed in the statement
-_Form = tuple[str, tuple[str, ...] | None, dict[str, Callable[[Any], Any]], dict[str, Any]]
+# SQL, bind names in order (None for the named style), converters, values fixed in the
+# statement, every bind name
+_Form = tuple[
+    str, tuple[str, ...] | None, dict[str, Callable[[Any], Any]], dict[str, Any], frozenset[str]
+]
 
 
 _LISTENER_START = threading.Lock()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -101,11 +101,6 @@ class Estimator:
         return round(ahead * per / max(1, self.counters_serving(s, site, service)))
 
 
-def waiting_count(s: Session, site: str, service: str, day: date) -> int:
-    """Tickets of ``day`` waiting for ``service`` (priority ones included)."""
-    return numbering.waiting_now(s, site, service, day)
-
-
 def ahead_of(s: Session, ticket: Ticket) -> int:
     """Waiting tickets of the same service that will be called before ``ticket``."""
     if ticket.status not in WAITING:
@@ -155,7 +150,7 @@ def service_status(
     ):
         reason = "daily_cap_reached"
         reopens = hours.next_opening(week, now_local, cfg.settings.holidays, skip_today=True)
-    waiting = waiting_count(s, site.code, service.code, now_local.date())
+    waiting = numbering.waiting_now(s, site.code, service.code, now_local.date())
     return ServiceStatus(
         service=service,
         open=reason is None,

@@ -73,3 +73,13 @@ def test_errors_are_sqlalchemy_errors_and_roll_back(any_db: Database) -> None:
         add.run(conn, {**row, "last_seq": 2})  # the same key again
     with any_db.read() as s:
         assert s.execute(select(TicketNumber.service, TicketNumber.last_seq)).all() == [("cert", 1)]
+
+
+def test_a_value_for_no_column_is_refused(any_db: Database) -> None:
+    """Its column list and the caller's dict can drift apart: that must not lose a value."""
+    add = Prepared.insert(TicketNumber.__table__, ("site", "service", "business_day", "last_seq"))
+    row = {"site": "hall", "service": "cert", "business_day": date(2026, 11, 25), "last_seq": 1}
+    with pytest.raises(KeyError, match="waiting"), any_db.write() as conn:
+        add.run(conn, {**row, "waiting": 3})
+    with any_db.read() as s:
+        assert s.scalar(select(TicketNumber.service)) is None
