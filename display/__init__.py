@@ -15,9 +15,7 @@ if TYPE_CHECKING:
 def init_app(app: Flask, socketio: SocketIO) -> None:
     from display import audio, pages
     from display.namespace import DisplayNamespace
-    from kiosk.domain.presence import Presence
 
-    app.extensions["motcua"].extras["presence"] = Presence()
     socketio.on_namespace(DisplayNamespace("/display"))
     app.register_blueprint(audio.bp)
     app.register_blueprint(pages.bp)

@@ -47,13 +47,13 @@ class DisplayNamespace(Namespace):
         session["display_id"] = display_id
         join_room(f"display:{display_id}")
         join_room(f"site:{site.code}")
-        app.extras["presence"].opened(display_id)
+        app.presence.opened(display_id)
         _mark(display_id, connected=True)
         self._send_state(display_id)
 
     def on_disconnect(self, _reason: Any = None) -> None:
         display_id = session.get("display_id")
-        if display_id is not None and ctx().extras["presence"].closed(display_id):
+        if display_id is not None and ctx().presence.closed(display_id):
             _mark(display_id, connected=False)
 
     def on_state(self, _data: Any = None) -> None:

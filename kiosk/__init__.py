@@ -18,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kiosk.auth import TokenCache
     from kiosk.context import Motcua
     from kiosk.core import Core
+    from kiosk.domain.presence import Presence
     from kiosk.domain.queue import Estimator
     from kiosk.live import LiveNamespace
     from kiosk.realtime import Publisher, make_socketio
@@ -46,10 +47,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     socketio = make_socketio(app, settings.message_queue, settings.channel)
     publisher = Publisher(socketio, decorate_call(cfg), cfg.display_ids)
     app.extensions["motcua"] = Motcua(
-        settings, cfg, db, clock, Estimator(cfg, clock), publisher, socketio
+        settings,
+        cfg,
+        db,
+        clock,
+        Estimator(cfg, clock),
+        publisher,
+        socketio,
+        catalogue=core.catalogue,
+        tokens=TokenCache(db, clock),
+        presence=Presence(),
     )
-    app.extensions["motcua"].extras["catalogue"] = core.catalogue
-    app.extensions["motcua"].extras["tokens"] = TokenCache(db, clock)
     display.init_app(app, socketio)
     socketio.on_namespace(LiveNamespace("/live"))
     errors.init_app(app)

@@ -96,8 +96,7 @@ class TokenCache:
 
 
 def principal_from_token(token: str) -> Principal | None:
-    tokens: TokenCache = ctx().extras["tokens"]
-    return tokens.resolve(token)
+    return ctx().tokens.resolve(token)
 
 
 def principal_from_cookie(req: Request) -> Principal | None:

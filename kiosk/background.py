@@ -80,7 +80,7 @@ def start_background(app: Any) -> list[threading.Thread]:
 
     m = app.extensions["motcua"]
     core = Core(m.settings, m.config, m.db, m.clock)
-    threads: list[threading.Thread] = [Housekeeper(core), PresenceBeat(core, m.extras["presence"])]
+    threads: list[threading.Thread] = [Housekeeper(core), PresenceBeat(core, m.presence)]
     if os.environ.get("MOTCUA_PRINT_WORKERS", "1") != "0":
         check_printers(m.config, m.settings)
         default_base = m.settings.public_url or "http://127.0.0.1:8000"
@@ -93,7 +93,7 @@ def start_background(app: Any) -> list[threading.Thread]:
             for w in workers:
                 w.wake.set()
 
-        m.extras["wake_printers"] = wake
+        m.wake_printers = wake
         threads += workers
     for t in threads:
         t.start()

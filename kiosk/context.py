@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_socketio import SocketIO
@@ -15,6 +16,11 @@ from kiosk.domain.queue import Estimator
 from kiosk.realtime import Publisher
 from kiosk.settings import Settings
 
+if TYPE_CHECKING:
+    from kiosk.auth import TokenCache
+    from kiosk.domain.catalogue import Catalogue
+    from kiosk.domain.presence import Presence
+
 
 @dataclass
 class Motcua:
@@ -25,7 +31,10 @@ class Motcua:
     estimator: Estimator
     publisher: Publisher
     socketio: SocketIO
-    extras: dict[str, Any] = field(default_factory=dict)
+    tokens: TokenCache
+    presence: Presence
+    catalogue: Catalogue | None = None  # None: the config folder has no procedures.yaml
+    wake_printers: Callable[[], None] = lambda: None  # set when print workers start
 
     def run(self, use_case: Any, *args: Any, **kwargs: Any) -> Any:
         """Run ``use_case(session, config, clock, *args)`` in one transaction, then publish

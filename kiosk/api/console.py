@@ -170,7 +170,7 @@ def ticket_json(app: Motcua, site: Any, r: TicketRow) -> dict[str, Any]:
     svc = site.service(r.service)
     moved_from = site.service(r.transferred_from) if r.transferred_from else None
     group = app.config.settings.priority.group(r.priority) if r.priority else None
-    catalogue = app.extras.get("catalogue")
+    catalogue = app.catalogue
     proc = catalogue.get(r.procedure) if catalogue is not None and r.procedure else None
     return {
         "id": r.id,

@@ -66,7 +66,7 @@ def reprint(caller: Caller, ticket_id: int, body: ReprintIn) -> Any:
         )
         out = ticket_body(s, app, ticket)
     app.publisher.publish(events)
-    app.extras.get("wake_printers", lambda: None)()
+    app.wake_printers()
     return jsonify(out)
 
 

@@ -195,7 +195,7 @@ class GuideTicketOut(schemas.TicketOut):
 
 
 def _catalogue() -> Catalogue | None:
-    return ctx().extras.get("catalogue")  # type: ignore[no-any-return]
+    return ctx().catalogue
 
 
 def _find(code: str) -> tuple[Catalogue, Procedure]:
@@ -327,7 +327,7 @@ def print_checklist(caller: Caller, code: str, body: PrintChecklistIn) -> Any:
             )
         job_id = enqueue(s, printer, app.clock.now(), kind="document", payload=payload)
         guide.record_usage(s, business_day(app.clock), caller.device.site, "printed", code)
-    app.extras.get("wake_printers", lambda: None)()
+    app.wake_printers()
     return jsonify({"id": job_id, "status": "queued"}), 202
 
 
@@ -403,7 +403,7 @@ def _issue(
         )
         guide.record_usage(s, business_day(app.clock), kiosk.site, event, procedure)
     app.publisher.publish(events)
-    app.extras.get("wake_printers", lambda: None)()
+    app.wake_printers()
     with app.db.read() as s:
         out = ticket_body(s, app, ticket)
     site_cfg = app.config.site(site)

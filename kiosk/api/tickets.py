@@ -98,7 +98,7 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
             return jsonify(ticket_body(s, app, get_ticket(s, replayed))), 200
     out = ticket_body(None, app, ticket)
     app.publisher.publish(events)
-    app.extras.get("wake_printers", lambda: None)()
+    app.wake_printers()
     return jsonify(out), 201
 
 

@@ -67,7 +67,7 @@ def guide_page() -> Any:
     site = _site(request.args.get("site"), kiosk.site if kiosk else None)
     session[GUIDE_SESSION] = secrets.token_urlsafe(12)
     session.pop(HALL_TICKET_USED, None)
-    cat = app.extras.get("catalogue")
+    cat = app.catalogue
     home: list[Any] = []
     if cat is not None:
         since = business_day(app.clock) - timedelta(days=POPULAR_DAYS)
@@ -117,7 +117,7 @@ def _png(url: str) -> Response:
 
 
 def _catalogue_or_404() -> Any:
-    cat = ctx().extras.get("catalogue")
+    cat = ctx().catalogue
     if cat is None:
         abort(404)
     return cat

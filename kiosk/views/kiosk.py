@@ -49,7 +49,7 @@ def kiosk_page(site: str) -> Any:
         settings=app.config.settings,
         groups=field_groups(site_cfg.services),
         counters={s.code: counters_text(site_cfg, s) for s in site_cfg.services},
-        procedures=service_procedures(site_cfg, app.extras.get("catalogue")),
+        procedures=service_procedures(site_cfg, app.catalogue),
         volunteer=volunteer_service(site_cfg),
         cutoff=cutoff_words(app.config),
         now=local(app.clock).isoformat(),
