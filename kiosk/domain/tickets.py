@@ -166,8 +166,12 @@ def issue_ticket(
     """Issue the next number of ``service`` at ``site``.
 
     Raises NotFound (site/service/priority group), ServiceClosed, DailyCapReached,
-    Forbidden (priority not allowed from this kiosk), RateLimited (kiosk over its limit).
+    Forbidden (a user bound to another site; priority not allowed from this kiosk).
     """
+    if actor.is_staff:
+        # Kiosks may issue for another site where the guide allows remote tickets (their
+        # callers check); people act only at their own site.
+        check_site(actor, site)
     site_cfg = _site(cfg, site)
     svc = site_cfg.service(service)
     if svc is None:
