@@ -14,7 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for tests."""
     import display
     from display.announce_hook import decorate_call
-    from kiosk import api, errors, health, web
+    from kiosk import api, errors, health, inputs, web
     from kiosk.auth import TokenCache
     from kiosk.context import Motcua
     from kiosk.core import Core
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings, cfg, clock = core.settings, core.config, core.clock
 
     app = Flask(__name__, instance_path=str(settings.instance), instance_relative_config=True)
+    inputs.init_app(app)  # first: URL converters, strict JSON, NUL refusal
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=testing,

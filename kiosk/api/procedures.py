@@ -22,6 +22,7 @@ from kiosk.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from kiosk.domain.hours import after_cutoff
 from kiosk.domain.printjobs import enqueue
 from kiosk.domain.tickets import issue_ticket
+from kiosk.inputs import arg_int
 from kiosk.models import PrintJob
 from kiosk.printing import printer_key
 
@@ -221,12 +222,10 @@ def _here() -> str | None:
 )
 def list_procedures() -> Any:
     cat = _catalogue()
-    raw_limit = request.args.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise InvalidInput("'limit' phải từ 1 đến 100.", en="'limit' must be 1-100.", field="limit")
+    limit = arg_int("limit", 20, 1, 100)
     if cat is None:
         return jsonify([])
-    found = search(cat, request.args.get("q", ""), request.args.get("field"), int(raw_limit))
+    found = search(cat, request.args.get("q", ""), request.args.get("field"), limit)
     return jsonify([guide_json.summary(p) for p in found])
 
 
