@@ -14,7 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for tests."""
     import display
     from display.announce_hook import decorate_call
-    from kiosk import api, errors, health, inputs, web
+    from kiosk import api, errors, health, inputs, throttle, web
     from kiosk.auth import TokenCache
     from kiosk.context import Motcua
     from kiosk.core import Core
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db = core.db
     socketio = make_socketio(app, settings.message_queue, settings.channel)
+    throttle.init_app(app, settings.message_queue, settings.channel)
     publisher = Publisher(socketio, decorate_call(cfg), cfg.display_ids)
     app.extensions["motcua"] = Motcua(
         settings,

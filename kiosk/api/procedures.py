@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, ticket_body
+from kiosk.api.tickets import kiosk_limit
 from kiosk.auth import Caller, current_caller
 from kiosk.context import Motcua, ctx
 from kiosk.domain import guide, guide_json
@@ -386,6 +387,7 @@ def _issue(
     """Issue a ticket from the guide's kiosk, printed on its printer, and count ``event``,
     in one transaction that runs ``check`` first."""
     kiosk = caller.device
+    kiosk_limit(app, kiosk.id)
     with app.db.transaction() as s:
         check(s)
         ticket, events = issue_ticket(
@@ -398,7 +400,6 @@ def _issue(
             procedure=procedure,
             printer=printer_key(app.config, app.settings, kiosk.name),
             print_params={"base_url": base_url(app)},
-            per_minute_limit=app.config.settings.kiosk.tickets_per_minute,
         )
         guide.record_usage(s, business_day(app.clock), kiosk.site, event, procedure)
     app.publisher.publish(events)

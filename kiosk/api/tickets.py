@@ -16,10 +16,17 @@ from kiosk.auth import Caller
 from kiosk.context import Motcua, ctx
 from kiosk.db import Prepared
 from kiosk.domain import calling, ratings
-from kiosk.domain.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound
+from kiosk.domain.errors import (
+    Forbidden,
+    IdempotencyMismatch,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+)
 from kiosk.domain.tickets import TRANSITIONS, Actor, get_ticket, issue_ticket
 from kiosk.models import IdempotencyKey, Ticket
 from kiosk.printing import printer_key
+from kiosk.throttle import throttle
 
 
 def _printer_for(app: Motcua, caller: Caller) -> str | None:
@@ -49,7 +56,8 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
         )
     key = _idempotency_key()
     fingerprint = _fingerprint(body) if key is not None else ""
-    limit = app.config.settings.kiosk.tickets_per_minute if caller.device is not None else None
+    if caller.device is not None:
+        kiosk_limit(app, caller.device.id)
     printer = _printer_for(app, caller)
     params = {"base_url": base_url(app)}
     replayed = None
@@ -73,7 +81,6 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                     procedure=body.procedure,
                     printer=printer,
                     print_params=params,
-                    per_minute_limit=limit,
                 )
                 # Usually from the estimator's cache: no query, no second connection.
                 ticket.estimated_wait_s = estimated_wait(conn, app, ticket, ticket.ahead)
@@ -100,6 +107,18 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     app.publisher.publish(events)
     app.wake_printers()
     return jsonify(out), 201
+
+
+def kiosk_limit(app: Motcua, device_id: int) -> None:
+    """A kiosk issues at most the configured number of tickets a minute (staff: no limit).
+    Counted by the rate limiter before the transaction, exactly under concurrency."""
+    per_minute = app.config.settings.kiosk.tickets_per_minute
+    if not throttle().kiosk_ticket(device_id, per_minute):
+        raise RateLimited(
+            "Quá nhiều số được lấy trong một phút, xin thử lại sau.",
+            retry_after_s=60,
+            en="Too many tickets this minute; please try again shortly.",
+        )
 
 
 _ADD_KEY = Prepared.insert(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
@@ -21,7 +21,6 @@ from kiosk.domain.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
-    RateLimited,
     ServiceClosed,
 )
 from kiosk.domain.events import TicketChanged, TicketIssued
@@ -161,7 +160,6 @@ def issue_ticket(
     procedure: str | None = None,
     printer: str | None = None,
     print_params: dict[str, Any] | None = None,
-    per_minute_limit: int | None = None,
 ) -> tuple[IssuedTicket, list[TicketIssued]]:
     """Issue the next number of ``service`` at ``site``.
 
@@ -185,8 +183,6 @@ def issue_ticket(
         raise ServiceClosed(f"Dịch vụ {svc.name} hiện đã hết giờ tiếp nhận.", reopens)
 
     effective_priority, requested = _priority(cfg, actor, priority)
-    if per_minute_limit is not None and actor.device_id is not None:
-        _check_rate(s, actor.device_id, now, per_minute_limit)
 
     day = business_day(clock, now)
     seq, waiting, priority_waiting = numbering.next_seq(s, site, service, day)
@@ -305,24 +301,6 @@ def _priority(cfg: Config, actor: Actor, group: str | None) -> tuple[str | None,
     if policy.kiosk == "confirm":
         return None, group
     raise Forbidden("Số ưu tiên do cán bộ tiếp nhận cấp.")
-
-
-_RECENT_BY_KIOSK = Prepared(
-    select(func.count())
-    .select_from(Ticket)
-    .where(Ticket.kiosk_device_id == bindparam("device"), Ticket.issued_at > bindparam("since"))
-)
-
-
-def _check_rate(s: Session | Connection, device_id: int, now: datetime, limit: int) -> None:
-    since = now - timedelta(seconds=60)
-    recent = _RECENT_BY_KIOSK.run(
-        connection_of(s), {"device": device_id, "since": since}
-    ).fetchone()[0]
-    if (recent or 0) >= limit:
-        raise RateLimited(
-            "Quá nhiều số được lấy trong một phút, xin thử lại sau.", retry_after_s=60
-        )
 
 
 # ---------------------------------------------------------------------------------------------
