@@ -291,3 +291,45 @@ def test_unknown_usernames_are_not_stored_as_typed(app: Any, actions: Actions) -
     unknown = [d for d in details if d.get("unknown_user")]
     assert len(unknown) == 2 and unknown[0]["username_digest"] == unknown[1]["username_digest"]
     assert "MySecret" not in repr(details)
+
+
+# --- open Socket.IO connections of an ended session ---------------------------------------------
+
+
+def wait_until(check: Any, timeout: float = 5.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return check()
+
+
+@pytest.mark.parametrize("how", ["logout", "disable"])
+def test_sockets_of_an_ended_session_are_closed(app: Any, actions: Actions, how: str) -> None:
+    actions.user("anna", "staff", site="hall")
+    actions.user("root", "admin")
+    browser = app.test_client()
+    csrf = login(browser, "anna")
+    other = app.test_client()
+    login(other, "anna")  # the same person on another PC: that session stays
+    sio = app.extensions["motcua"].socketio
+    console = sio.test_client(app, namespace="/live", flask_test_client=browser)
+    tv = sio.test_client(app, namespace="/display", auth={"display": 1}, flask_test_client=browser)
+    elsewhere = sio.test_client(app, namespace="/live", flask_test_client=other)
+    assert console.is_connected("/live") and tv.is_connected("/display")
+    if how == "logout":
+        assert browser.post("/logout", data={"csrf_token": csrf}).status_code == 302
+    else:
+        admin = app.test_client()
+        admin_csrf = login(admin, "root")
+        admin.post("/admin/users/anna/disable", data={"csrf_token": admin_csrf})
+    assert wait_until(lambda: not console.is_connected("/live"))
+    assert wait_until(lambda: not tv.is_connected("/display"))
+    if how == "logout":
+        assert elsewhere.is_connected("/live")
+        elsewhere.disconnect(namespace="/live")
+    else:
+        assert wait_until(lambda: not elsewhere.is_connected("/live"))
