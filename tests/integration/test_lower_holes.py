@@ -70,3 +70,36 @@ def test_popular_counts_are_limited_per_address(demo: Actions) -> None:
     for _ in range(GUIDE_VIEWS_PER_HOUR + 5):
         assert view("10.3.3.3", headers=demo.auth(kiosk)) == 204
     assert views_counted(demo) == 2 * GUIDE_VIEWS_PER_HOUR + 6
+
+
+def test_database_and_secret_are_private(tmp_path: Path, clock: Any) -> None:
+    import os
+    import stat
+
+    from kiosk import create_app
+    from kiosk.dbsetup import upgrade
+
+    instance = tmp_path / "instance"
+    db_file = tmp_path / "data" / "motcua.sqlite3"
+    (tmp_path / "data").mkdir()
+    db_file.touch(mode=0o644)  # left by an older version
+    os.chmod(db_file, 0o644)
+    app = create_app(
+        {"instance": str(instance), "database_url": f"sqlite:///{db_file}", "clock": clock}
+    )
+    m = app.extensions["motcua"]
+    upgrade(m.db)
+    a = Actions(app, app.test_client())
+    site = m.config.sites[0]
+    assert a.issue(a.user("anna"), service=site.services[0].code, site=site.code).status_code == 201
+    for path in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm"), instance / "secret_key"):
+        assert path.exists(), path
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    m.db.dispose()
+    fresh = tmp_path / "fresh" / "x.sqlite3"
+    from kiosk.db import Database
+
+    other = Database(f"sqlite:///{fresh}")
+    upgrade(other)
+    other.dispose()
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
