@@ -66,6 +66,12 @@ def error_body(code: str, vi: str, en: str | None, **extra: Any) -> dict[str, An
     return {"error": {"code": code, "message": message, **extra}}
 
 
+def route_of_request() -> str:
+    """The matched route's pattern (``/t/<code>``), never the values in the path."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
+
+
 def _is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -110,7 +116,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route, not the path: paths carry tracking codes and enrollment tokens.
+        log.exception("unhandled error on %s %s", request.method, route_of_request())
         if _is_api():
             resp = jsonify(
                 error_body("internal_error", HTTP_VI[500], "Internal error; please try again.")

@@ -103,3 +103,30 @@ def test_database_and_secret_are_private(tmp_path: Path, clock: Any) -> None:
     upgrade(other)
     other.dispose()
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+def test_error_logs_hold_no_parameters_or_tracking_codes(
+    app: Any, client: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected database error on the tracking page: 500, one log entry that names the
+    route, and neither the code from the path nor the statement's parameters."""
+    import logging
+
+    from sqlalchemy import text
+
+    import kiosk.api.tickets as tickets
+
+    def broken(s: Any, code: str) -> Any:
+        return s.execute(text("SELECT id FROM no_such_table WHERE code = :c"), {"c": code})
+
+    monkeypatch.setattr(tickets, "find_by_code", broken)
+    code = "SECRETcode12345"
+    with caplog.at_level(logging.ERROR):
+        resp = client.get(f"/api/v1/track/{code}")
+    assert resp.status_code == 500
+    logged = caplog.text + "".join(
+        logging.Formatter().formatException(r.exc_info) for r in caplog.records if r.exc_info
+    )
+    assert "/api/v1/track/<code>" in logged
+    assert "no_such_table" in logged  # the error itself is there
+    assert code not in logged
