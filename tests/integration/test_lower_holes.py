@@ -130,3 +130,28 @@ def test_error_logs_hold_no_parameters_or_tracking_codes(
     assert "/api/v1/track/<code>" in logged
     assert "no_such_table" in logged  # the error itself is there
     assert code not in logged
+
+
+def test_announcements_only_for_real_calls(app: Any, actions: Actions) -> None:
+    """Anyone may fetch a call's audio, so made-up numbers must not make files."""
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    kiosk = actions.device("kiosk-1", "kiosk")
+    staff = actions.user("anna", "staff")
+    number = actions.issue(kiosk).get_json()["number"]
+    client = actions.client
+    assert client.get(f"/audio/call/{number}/1.wav").status_code == 404  # not called yet
+    actions.call_next(staff, counter=1)
+    cache = Path(app.extensions["motcua"].settings.instance) / "voice" / "cache"
+    with client.get(f"/audio/call/{number}/1.wav") as resp:
+        assert resp.status_code == 200 and resp.data[:4] == b"RIFF"
+    built = sorted(cache.iterdir())
+    for made_up in ("A998", "B123", "Z9999"):
+        for counter in (1, 2, 7):
+            assert client.get(f"/audio/call/{made_up}/{counter}.wav").status_code == 404
+    assert client.get(f"/audio/call/{number}/2.wav").status_code == 404  # another counter
+    with client.get(f"/audio/call/{number}/1.wav") as resp:
+        assert resp.status_code == 200
+    assert sorted(cache.iterdir()) == built  # served from the cache, nothing rebuilt
