@@ -155,3 +155,35 @@ def test_announcements_only_for_real_calls(app: Any, actions: Actions) -> None:
     with client.get(f"/audio/call/{number}/1.wav") as resp:
         assert resp.status_code == 200
     assert sorted(cache.iterdir()) == built  # served from the cache, nothing rebuilt
+
+
+def test_a_retried_call_next_does_not_close_the_citizen_just_called(
+    app: Any, actions: Actions
+) -> None:
+    kiosk = actions.device("kiosk-1", "kiosk")
+    staff = actions.user("anna", "staff")
+    first, second = actions.issue(kiosk).get_json(), actions.issue(kiosk).get_json()
+    url = "/api/v1/counters/hall/1/call-next"
+
+    def call(current: int | None) -> Any:
+        return actions.client.post(url, json={"current": current}, headers=actions.auth(staff))
+
+    called = call(None)
+    assert called.status_code == 200 and called.get_json()["id"] == first["id"]
+    # The answer was lost; the console, still showing nobody, sends the same request again.
+    again = call(None)
+    assert again.status_code == 200 and again.get_json()["id"] == first["id"]
+    assert again.get_json()["status"] == "called"
+    with app.extensions["motcua"].db.read() as s:
+        from kiosk.models import Ticket
+
+        assert s.get(Ticket, second["id"]).status == "waiting"
+    # The console now shows the first ticket: done-and-next closes it and calls the second.
+    moved = call(first["id"])
+    assert moved.get_json()["id"] == second["id"]
+    assert actions.act(staff, first["id"], "recall").status_code == 409  # it is done
+    # Without a body call-next keeps its plain meaning.
+    third = actions.issue(kiosk).get_json()
+    assert actions.call_next(staff).get_json()["id"] == third["id"]
+    bad = actions.client.post(url, json={"current": "x"}, headers=actions.auth(staff))
+    assert bad.status_code == 422
