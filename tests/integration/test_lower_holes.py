@@ -187,3 +187,69 @@ def test_a_retried_call_next_does_not_close_the_citizen_just_called(
     assert actions.call_next(staff).get_json()["id"] == third["id"]
     bad = actions.client.post(url, json={"current": "x"}, headers=actions.auth(staff))
     assert bad.status_code == 422
+
+
+def test_a_full_disk_is_a_503_one_log_line_a_minute_and_healthz_says_so(
+    app: Any, actions: Actions, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from sqlalchemy import event, text
+
+    from kiosk import storage
+
+    storage.reset()
+    m = app.extensions["motcua"]
+    kiosk = actions.device("kiosk-1", "kiosk")
+    staff = actions.user("anna", "staff")
+    assert actions.issue(kiosk).status_code == 201
+    # The database file may not grow by one page more: SQLite answers SQLITE_FULL, as on a
+    # full disk.
+    with m.db.engine.connect() as conn:
+        pages = conn.execute(text("PRAGMA page_count")).scalar()
+
+    @event.listens_for(m.db.engine, "connect")
+    def _cap(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    m.db.dispose()  # every connection reopens with the cap
+    with m.db.engine.connect() as conn:  # use up the free pages the file still has
+        conn.execute(text("CREATE TABLE filler (x BLOB)"))
+        conn.commit()
+        for size in (1 << 20, 1 << 14, 1 << 10, 64):
+            try:
+                while True:
+                    conn.execute(text(f"INSERT INTO filler VALUES (zeroblob({size}))"))
+                    conn.commit()
+            except Exception:
+                conn.rollback()
+    try:
+        with caplog.at_level(logging.WARNING):
+            # The tables' last pages still have room for a few rows.
+            for _ in range(2000):
+                if actions.issue(staff).status_code == 503:
+                    break
+            answers = [actions.issue(kiosk) for _ in range(20)]
+            answers += [actions.issue(staff) for _ in range(5)]
+            page = actions.client.post(
+                "/login", data={"username": "anna", "password": "x", "csrf_token": "x"}
+            )
+        assert {a.status_code for a in answers} == {503}
+        assert answers[0].get_json()["error"]["code"] == "storage_unavailable"
+        assert page.status_code in (400, 503)
+        errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and "cannot take writes" in errors[0].getMessage()
+        assert not any(r.exc_info for r in caplog.records)
+        health = actions.client.get("/healthz")
+        body = health.get_json()
+        assert health.status_code == 503 and body["database"]["writable"] is False
+        assert actions.client.get("/api/v1/sites/hall/services").status_code == 200  # reads
+    finally:
+        event.remove(m.db.engine, "connect", _cap)
+        m.db.dispose()
+        with m.db.engine.connect() as conn:
+            conn.execute(text("DROP TABLE filler"))
+            conn.commit()
+        storage.reset()
+    assert actions.client.get("/healthz").get_json()["database"]["writable"] is True
+    assert actions.issue(kiosk).status_code == 201
