@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from kiosk.origins import origin_check
 from kiosk.realtime.publisher import Publisher, live_body
 from kiosk.settings import Settings
 
@@ -65,7 +66,7 @@ class Realtime:
             client_manager=manager,
             # Only the namespaces with handlers: the default "/" would accept anyone.
             namespaces=["/display", "/live"],
-            cors_allowed_origins=None,  # same origin only
+            cors_allowed_origins=origin_check(settings.public_url),  # own + public URL's
             logger=False,
             engineio_logger=False,
         )
