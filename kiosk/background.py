@@ -11,7 +11,9 @@ from typing import Any
 
 from kiosk.core import Core
 from kiosk.domain import presence
+from kiosk.domain.privacy import forget_addresses
 from kiosk.domain.tickets import expire_stale
+from kiosk.settings import address_retention_days
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY_S = 300.0
@@ -27,6 +29,7 @@ class Housekeeper(threading.Thread):
     def run_once(self) -> int:
         with self.core.db.transaction() as s:
             closed = expire_stale(s, self.core.clock)
+            forget_addresses(s, self.core.clock.now(), address_retention_days())
         if closed:
             log.info("closed %d tickets left from earlier days", closed)
         return closed

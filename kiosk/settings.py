@@ -92,6 +92,15 @@ def _int(pick: Any, key: str, default: int, *, lo: int, hi: int) -> int:
     return value
 
 
+def address_retention_days() -> int:
+    """``MOTCUA_ADDRESS_RETENTION_DAYS`` (default 30): how long client addresses stay in the
+    audit log and ticket histories; 0 clears them at the next housekeeping round."""
+    raw = env("MOTCUA_ADDRESS_RETENTION_DAYS") or "30"
+    if not raw.isascii() or not raw.isdigit() or int(raw) > 3650:
+        raise SettingsError("MOTCUA_ADDRESS_RETENTION_DAYS: a number of days from 0 to 3650")
+    return int(raw)
+
+
 def _instance_secret(instance: Path) -> str:
     """A secret generated once and kept in the instance folder (mode 0600)."""
     path = instance / "secret_key"

@@ -253,3 +253,43 @@ def test_a_full_disk_is_a_503_one_log_line_a_minute_and_healthz_says_so(
         storage.reset()
     assert actions.client.get("/healthz").get_json()["database"]["writable"] is True
     assert actions.issue(kiosk).status_code == 201
+
+
+def test_client_addresses_are_forgotten_after_the_retention_period(
+    app: Any, actions: Actions, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select
+
+    from kiosk.background import Housekeeper
+    from kiosk.core import Core
+    from kiosk.models import AuditEntry, TicketEvent
+
+    m = app.extensions["motcua"]
+    kiosk = actions.device("kiosk-1", "kiosk")
+    client = actions.client
+    client.post("/api/v1/auth/token", json={"username": "x", "password": "y"})  # audited
+    old = actions.issue(kiosk, priority="elderly").get_json()  # history and audit rows
+    clock.advance(days=20)
+    new = actions.issue(kiosk, priority="elderly").get_json()
+    clock.advance(days=11)  # the first rows are 31 days old, the others 11
+
+    def addresses() -> tuple[list[Any], dict[int, list[Any]]]:
+        with m.db.read() as s:
+            audit = [r.address for r in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+            events: dict[int, list[Any]] = {}
+            for e in s.scalars(select(TicketEvent)):
+                events.setdefault(e.ticket_id, []).append((e.data or {}).get("address"))
+        return audit, events
+
+    audit, events = addresses()
+    assert all(audit) and all(events[old["id"]]) and all(events[new["id"]])
+    core = Core(m.settings, m.config, m.db, clock)
+    monkeypatch.setenv("MOTCUA_ADDRESS_RETENTION_DAYS", "30")
+    Housekeeper(core).run_once()
+    audit, events = addresses()
+    assert audit[:2] == [None, None] and all(audit[2:])
+    assert not any(events[old["id"]]) and events[new["id"]][0]
+    monkeypatch.setenv("MOTCUA_ADDRESS_RETENTION_DAYS", "0")
+    Housekeeper(core).run_once()
+    audit, events = addresses()
+    assert not any(audit) and not any(events[new["id"]])
