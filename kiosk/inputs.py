@@ -4,6 +4,7 @@
   deeper than :data:`MAX_JSON_DEPTH`, NUL characters, integers beyond 64 bits and
   ``NaN``/``Infinity`` are refused as malformed JSON (400, or 422 where a view reads the body
   leniently) instead of reaching the database or blowing Python's stack;
+* Socket.IO packets are decoded the same way (:class:`SocketPacket`);
 * URL converters: ``<int:…>`` takes ASCII digits up to 2⁶³−1 and plain ``<name>`` segments hold
   no control characters and at most 200 characters; anything else is simply not a route (404);
 * :func:`refuse_nul` (before every request): a NUL anywhere in the path, the query string, a
@@ -21,6 +22,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+import socketio.packet
 from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter, UnicodeConverter
@@ -76,6 +78,31 @@ def _check(data: Any) -> None:
                 if isinstance(key, str) and "\x00" in key:
                     raise ValueError("NUL in a key")
                 stack.append((item, depth + 1))
+
+
+class _SocketJSON:
+    """The JSON of Socket.IO packets: :func:`strict_loads`, and a payload it refuses becomes
+    :data:`REFUSED_PAYLOAD` instead of an exception (which Socket.IO would log with its
+    traceback): as a connect packet's ``auth`` it is no credential (refused), as an event it
+    names an event nobody handles (ignored)."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: str | bytes, **_: Any) -> Any:
+        try:
+            return strict_loads(text)
+        except ValueError:
+            return list(REFUSED_PAYLOAD)
+
+
+REFUSED_PAYLOAD = ("refused-payload",)
+
+
+class SocketPacket(socketio.packet.Packet):
+    """Socket.IO's packet with :class:`_SocketJSON` (set as the server's ``packet_class``)."""
+
+    json = _SocketJSON
 
 
 class StrictJSONProvider(DefaultJSONProvider):

@@ -1,17 +1,26 @@
-"""CPU-bound C code (argon2) off the event loop when the server runs under gevent.
+"""CPU-bound C code (argon2) off the event loop when the server runs under gevent, a few at a
+time.
 
-A password check takes tens of milliseconds of pure computation. Under gevent every greenlet
-shares one thread, so a check run directly would stop every other connection meanwhile;
-gevent's threadpool runs it on a real thread instead (argon2-cffi releases the GIL) while the
-loop serves everyone else. Without gevent (threads, the CLI, tests) it is a plain call."""
+A password check takes tens of milliseconds of pure computation and 64 MiB of memory. Under
+gevent every greenlet shares one thread, so a check run directly would stop every other
+connection meanwhile; a small pool of real threads runs it instead (argon2-cffi releases the
+GIL) while the loop serves everyone else. At most :data:`SLOTS` checks run at once, with or
+without gevent: a burst of sign-ins queues here rather than taking every core and hundreds
+of megabytes from ticket issuing."""
 
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
+SLOTS = 2
+
+_lock = threading.Lock()
+_pool: Any = None  # gevent's ThreadPool, made on first use inside a gevent process
+_slots = threading.BoundedSemaphore(SLOTS)
 
 
 def gevent_active() -> bool:
@@ -20,9 +29,16 @@ def gevent_active() -> bool:
 
 
 def cpu_bound(fn: Callable[..., T], *args: object) -> T:
-    """``fn(*args)``, on gevent's threadpool when gevent has patched this process."""
+    """``fn(*args)``: on a pool of :data:`SLOTS` real threads when gevent has patched this
+    process, else in the calling thread once one of :data:`SLOTS` slots is free."""
     if gevent_active():
-        import gevent
+        global _pool
+        if _pool is None:
+            from gevent.threadpool import ThreadPool
 
-        return gevent.get_hub().threadpool.apply(fn, args)  # type: ignore[no-any-return]
-    return fn(*args)
+            with _lock:
+                if _pool is None:
+                    _pool = ThreadPool(SLOTS)
+        return _pool.apply(fn, args)  # type: ignore[no-any-return]
+    with _slots:
+        return fn(*args)

@@ -23,7 +23,13 @@ from kiosk.domain.errors import (
     NotFound,
     RateLimited,
 )
-from kiosk.domain.tickets import TRANSITIONS, Actor, get_ticket, issue_ticket
+from kiosk.domain.tickets import (
+    TRANSITIONS,
+    Actor,
+    get_ticket,
+    is_tracking_code,
+    issue_ticket,
+)
 from kiosk.models import IdempotencyKey, Ticket
 from kiosk.printing import printer_key
 from kiosk.throttle import throttle
@@ -277,7 +283,7 @@ def rate_from_counter(caller: Caller, ticket_id: int, body: schemas.RatingIn) ->
 
 
 def find_by_code(s: Any, code: str) -> Ticket:
-    ticket = s.scalar(select(Ticket).where(Ticket.code == code)) if len(code) <= 32 else None
+    ticket = s.scalar(select(Ticket).where(Ticket.code == code)) if is_tracking_code(code) else None
     if ticket is None:
         raise NotFound(
             "Không tìm thấy phiếu với mã này.", en="No ticket with this code.", what="ticket"

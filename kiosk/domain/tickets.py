@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,6 +134,14 @@ def audit(s: Session | Connection, action: str, at: datetime, actor: Actor, **fi
 def new_tracking_code() -> str:
     """16 characters of ``[A-Za-z0-9_-]``: 96 random bits."""
     return secrets.token_urlsafe(12)
+
+
+_CODE = re.compile(r"[A-Za-z0-9_-]{11,32}")
+
+
+def is_tracking_code(text: object) -> bool:
+    """Whether ``text`` can be a tracking code at all (checked before any query with it)."""
+    return isinstance(text, str) and _CODE.fullmatch(text) is not None
 
 
 class IssuedTicket(SimpleNamespace):

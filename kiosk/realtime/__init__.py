@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from kiosk.inputs import SocketPacket
 from kiosk.origins import origin_check
 from kiosk.realtime.publisher import Publisher, live_body
 from kiosk.settings import Settings
@@ -70,6 +71,7 @@ class Realtime:
             logger=False,
             engineio_logger=False,
         )
+        self.socketio.server.packet_class = SocketPacket  # strict JSON, as for HTTP bodies
         self.publisher = Publisher(self.socketio, decorate_call, site_displays)
         self._credentials: dict[tuple[str, str], Credential] = {}
         self._lock = threading.Lock()

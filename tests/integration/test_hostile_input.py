@@ -374,3 +374,52 @@ def test_json_limits(hostile: Actions) -> None:
         with pytest.raises(ValueError):
             strict_loads(text)
     assert strict_loads(json.dumps({"a": "ế"})) == {"a": "ế"}
+
+
+def nested(n: int) -> Any:
+    value: Any = 1
+    for _ in range(n):
+        value = {"a": value}
+    return value
+
+
+SOCKET_AUTH: list[Any] = [
+    None,
+    "x",
+    [],
+    {"token": "\x00"},
+    {"token": 2**64},
+    {"token": ["a"]},
+    {"display": 2**64},
+    {"display": -1},
+    {"display": "1"},
+    {"display": True},
+    {"track": "\x00" * 50},
+    {"track": "x" * 10_000},
+    {"site": {"a": 1}},
+    {"token": nested(30)},
+]
+
+
+def test_socket_handlers_survive_hostile_input(
+    hostile: Actions, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    a = hostile
+    cast = Cast(a)
+    sio = a.m.socketio
+    for namespace in ("/display", "/live"):
+        for auth in SOCKET_AUTH:
+            sc = sio.test_client(a.app, namespace=namespace, auth=auth)
+            if sc.is_connected(namespace):
+                sc.disconnect(namespace=namespace)
+    tv = sio.test_client(a.app, namespace="/display", auth={"token": cast.tokens["display"]})
+    assert tv.is_connected("/display")
+    for payload in (None, "\x00", 2**70, nested(25), [nested(20)] * 3, {"since": 2**70}):
+        tv.emit("state", payload, namespace="/display")
+        tv.emit("unknown-event", payload, namespace="/display")
+    assert tv.is_connected("/display")
+    tv.disconnect(namespace="/display")
+    bad = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not bad, [r.getMessage() for r in bad[:5]]
+    healthy(a, cast)

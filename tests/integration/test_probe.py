@@ -98,12 +98,15 @@ def test_probe(srv: serverproc.Server) -> None:
     # Login throttling: exact under concurrency.
     srv.staff_token("anna")
     wrong = {"username": "anna", "password": "bad"}
-    got = concurrently(8, 3, lambda: srv.request("POST", "/api/v1/auth/token", None, wrong)[0])
+    token = "/api/v1/auth/token"  # (a busy machine: argon2 takes seconds each)
+    got = concurrently(8, 3, lambda: srv.request("POST", token, None, wrong, timeout=120)[0])
     assert got == {401: 10, 429: 14}
 
     # The kiosk limit, exact under concurrency.
     civil = {"site": "hall", "service": "civil"}
-    got = concurrently(8, 5, lambda: srv.request("POST", "/api/v1/tickets", kiosk, civil)[0])
+    got = concurrently(
+        8, 5, lambda: srv.request("POST", "/api/v1/tickets", kiosk, civil, timeout=60)[0]
+    )
     assert got == {201: 30, 429: 10}
 
     # A retried call-next does not close the citizen just called.
@@ -123,6 +126,20 @@ def test_probe(srv: serverproc.Server) -> None:
         )
         assert conn.recv().startswith("0{")  # the Engine.IO open packet
         conn.close()
+
+    # Socket.IO packets with hostile JSON: refused or ignored, never a traceback.
+    conn = websocket.create_connection(ws, timeout=5)
+    assert conn.recv().startswith("0{")
+    n = 5000
+    for packet in (
+        "40/live," + '{"a":' * n + "1" + "}" * n,
+        '40/live,{"track":"' + "\\u0000" * 20 + '"}',
+        "40/display," + "[" * n + "]" * n,
+        '40/display,{"display":' + "9" * 90 + "}",
+    ):
+        conn.send(packet)
+        assert "refused" in conn.recv()
+    conn.close()
 
     # Files and the log.
     if srv.database_url.startswith("sqlite"):

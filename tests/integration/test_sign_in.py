@@ -333,3 +333,34 @@ def test_sockets_of_an_ended_session_are_closed(app: Any, actions: Actions, how:
         elsewhere.disconnect(namespace="/live")
     else:
         assert wait_until(lambda: not elsewhere.is_connected("/live"))
+
+
+def test_at_most_two_password_checks_run_at_once(
+    app: Any, actions: Actions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of sign-ins queues for the hash instead of taking every core (and 64 MiB each)."""
+    import time
+
+    from kiosk.domain import accounts
+    from kiosk.offload import SLOTS
+
+    actions.user("anna", "staff")
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real = accounts.password_matches
+
+    def counted(password_hash: str | None, password: str) -> bool:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        try:
+            return real(password_hash, password)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(accounts, "password_matches", counted)
+    got = concurrently(6, 1, lambda: token_login(app.test_client(), "anna", PASSWORD, "10.4.4.4"))
+    assert got == {200: 6}
+    assert most[0] == SLOTS == 2
