@@ -1,16 +1,17 @@
-"""CPU-bound C code (argon2) off the event loop when the server runs under gevent, a few at a
-time.
+"""Run blocking work off the gevent loop.
 
-A password check takes tens of milliseconds of pure computation and 64 MiB of memory. Under
-gevent every greenlet shares one thread, so a check run directly would stop every other
-connection meanwhile; a small pool of real threads runs it instead (argon2-cffi releases the
-GIL) while the loop serves everyone else. At most :data:`SLOTS` checks run at once, with or
-without gevent: a burst of sign-ins queues here rather than taking every core and hundreds
-of megabytes from ticket issuing."""
+Inside a gevent worker every connection is a greenlet of one OS thread: C code that blocks
+without yielding (SQLite's fsync on commit, argon2's hashing) stops all of them. ``blocking``
+runs such a call in gevent's pool of real threads and lets the other greenlets go on
+meanwhile; outside gevent (tests, the command line) it simply calls it.
+
+``cpu_bound`` is for pure computation that also costs much memory (a password check: tens of
+milliseconds and 64 MiB): at most :data:`SLOTS` run at once, with or without gevent, so that
+a burst of sign-ins queues here rather than taking every core from ticket issuing.
+"""
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,18 +20,32 @@ T = TypeVar("T")
 SLOTS = 2
 
 _lock = threading.Lock()
-_pool: Any = None  # gevent's ThreadPool, made on first use inside a gevent process
+_pool: Any = None  # a gevent ThreadPool of SLOTS threads, made on first use under gevent
 _slots = threading.BoundedSemaphore(SLOTS)
 
 
 def gevent_active() -> bool:
-    monkey = sys.modules.get("gevent.monkey")
-    return monkey is not None and bool(monkey.is_module_patched("threading"))
+    """True in a process whose standard library gevent has patched (a server worker)."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return bool(monkey.is_module_patched("socket"))
 
 
-def cpu_bound(fn: Callable[..., T], *args: object) -> T:
-    """``fn(*args)``: on a pool of :data:`SLOTS` real threads when gevent has patched this
-    process, else in the calling thread once one of :data:`SLOTS` slots is free."""
+def blocking(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)``, in a real thread when under gevent (the calling greenlet waits, the
+    others run). Exceptions propagate as raised."""
+    if not gevent_active():
+        return fn(*args)
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(fn, args)  # type: ignore[no-any-return]
+
+
+def cpu_bound(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` with at most :data:`SLOTS` such calls at once: on a pool of that many real
+    threads under gevent, else in the calling thread once a slot is free."""
     if gevent_active():
         global _pool
         if _pool is None:
