@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, send_file
+from sqlalchemy import select
 
 from display.announce import AnnouncementTemplate, announcement_text, clip_sequence
 from display.voice import ClipMissing, VoiceError, assemble, generate_clips
 from kiosk.config import Config
+from kiosk.domain.clock import business_day
+from kiosk.models import Ticket
 from kiosk.services import ctx
 
 bp = Blueprint("audio", __name__)
@@ -48,9 +51,27 @@ def call_text(cfg: Config, number: str, counter: int) -> str:
     return announcement_text(number, counter, template(cfg), "vi")
 
 
+def is_ticket_today(number: str, *, site: str | None = None, counter: int | None = None) -> bool:
+    """Whether today has a ticket ``number`` (issued at ``site``, called to ``counter``).
+    Audio is made for real tickets only: anyone may fetch it, and every new number costs an
+    assembled file, so made-up numbers must not be able to churn the cache."""
+    app = ctx()
+    query = select(Ticket.id).where(
+        Ticket.number == number, Ticket.business_day == business_day(app.clock)
+    )
+    if site is not None:
+        query = query.where(Ticket.site == site)
+    if counter is not None:
+        query = query.where(Ticket.counter == counter)
+    with app.db.read() as s:
+        return s.scalar(query.limit(1)) is not None
+
+
 @bp.get("/audio/call/<number>/<int:counter>.wav")
 def call_audio(number: str, counter: int) -> Any:
     if not _NUMBER.match(number) or not 1 <= counter <= 999:
+        abort(404)
+    if not is_ticket_today(number, counter=counter):
         abort(404)
     app = ctx()
     tpl = template(app.config)

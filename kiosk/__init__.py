@@ -14,7 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``clock`` and ``testing`` for tests."""
     import display
     from display.announce_hook import decorate_call
-    from kiosk import api, errors, health, services, web
+    from kiosk import api, errors, health, inputs, services, throttle, web
     from kiosk.auth import TokenCache
     from kiosk.domain.presence import Presence
     from kiosk.domain.queue import Estimator
@@ -28,7 +28,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings, cfg = app_services.settings, app_services.config
 
     app = Flask(__name__, instance_path=str(settings.instance), instance_relative_config=True)
+    inputs.init_app(app)  # first: URL converters, strict JSON, NUL refusal
     _configure_flask(app, settings, testing)
+    throttle.init_app(app, settings.message_queue, settings.channel)
 
     # The web side of the services: estimates, credentials, Socket.IO, displays connected.
     app_services.estimator = Estimator(cfg, app_services.clock)

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import hmac
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Request, g, request, session
+from sqlalchemy.orm import Session
 
 from kiosk.db import Database
+from kiosk.domain import access, accounts
+from kiosk.domain.access import SignIn
 from kiosk.domain.accounts import (
     DeviceInfo,
     Principal,
     UserInfo,
     hash_token,
     resolve_token,
+    session_user,
     user_info,
 )
 from kiosk.domain.clock import Clock
 from kiosk.domain.tickets import Actor
 from kiosk.models import User
+from kiosk.offload import cpu_bound
 from kiosk.services import ctx
+from kiosk.throttle import throttle
 
 DEVICE_COOKIE = "motcua_device"
 
@@ -105,16 +113,61 @@ def principal_from_cookie(req: Request) -> Principal | None:
 
 
 def principal_from_session() -> Principal | None:
-    uid, epoch = session.get("uid"), session.get("epoch")
-    if uid is None:
+    """The user of this browser's server-side session (see :func:`sign_in`); a session that
+    was logged out, expired or whose user was disabled clears the cookie's contents."""
+    sid = session.get("sid")
+    if sid is None:
+        if session.get("uid") is not None:
+            session.clear()  # from before sessions were kept on the server
         return None
     app = ctx()
     with app.db.read() as s:
-        user = s.get(User, uid)
-        if user is None or user.disabled or user.epoch != epoch:
+        user = session_user(s, sid, app.clock.now()) if isinstance(sid, str) else None
+        if user is None:
             session.clear()
             return None
         return Principal(None, user_info(user), None)
+
+
+def sign_in(
+    username: str,
+    password: str,
+    *,
+    via: str,
+    open_session: bool = False,
+    then: Callable[[Session, User], Any] | None = None,
+) -> tuple[SignIn, Any]:
+    """Check a username and password, throttled per (username, address) and per address.
+
+    The password is checked outside any transaction (a slow hash must not hold the database's
+    write lock) and off the event loop under gevent; then one short transaction audits the
+    outcome, opens a server-side session if asked, and runs ``then(session, user_row)`` on
+    success (e.g. to issue a token). Returns the outcome and what ``then`` returned."""
+    app = ctx()
+    gate = throttle()
+    username = username.strip()[:64]
+    address = request.remote_addr or "?"
+    now = app.clock.now()
+    if not gate.login_admit(username, address):
+        if gate.note_throttled(address):
+            with app.db.transaction() as s:
+                access.login_throttled(s, address, now, via)
+        return SignIn("throttled"), None
+    with app.db.read() as s:
+        found = accounts.login_candidate(s, username) if username else None
+    ok = cpu_bound(accounts.password_matches, found[1] if found else None, password)
+    if ok and found is not None and not found[2]:
+        with app.db.transaction() as s:
+            result = access.logged_in(s, found[0], address, now, via, session=open_session)
+            extra = then(s, result.row) if then is not None and result.row is not None else None
+        if result.user is not None:
+            gate.login_ok(username, address)
+            return result, extra
+    digest = hmac.new(app.settings.secret_key.encode(), username.encode(), "sha256")
+    with app.db.transaction() as s:
+        known = found is not None
+        access.login_failed(s, username, known, digest.hexdigest()[:16], address, now, via)
+    return SignIn("bad_credentials"), None
 
 
 def current_caller() -> Caller | None:
@@ -155,7 +208,7 @@ def socket_principal(
 
     def by_session() -> tuple[Principal | None, tuple[object, ...] | None]:
         p = principal_from_session()
-        return (p, ("session", session.get("uid"), session.get("epoch"))) if p else (None, None)
+        return (p, ("session", session.get("sid"))) if p else (None, None)
 
     first, second = (by_cookie, by_session) if cookie_first else (by_session, by_cookie)
     found = first()
@@ -167,9 +220,8 @@ def credential_valid(credential: tuple[object, ...]) -> bool:
     kind = credential[0]
     if kind == "token":
         return principal_from_token(str(credential[1])) is not None
-    if kind == "session":
-        _, uid, epoch = credential
-        with ctx().db.read() as s:
-            user = s.get(User, uid)
-            return user is not None and not user.disabled and user.epoch == epoch
+    if kind == "session":  # the server-side session: gone once logged out or disabled
+        app = ctx()
+        with app.db.read() as s:
+            return session_user(s, str(credential[1]), app.clock.now()) is not None
     return False

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from kiosk.domain import presence
+from kiosk.domain.privacy import forget_addresses
 from kiosk.domain.tickets import expire_stale
 from kiosk.services import Services
 
@@ -27,6 +28,7 @@ class Housekeeper(threading.Thread):
     def run_once(self) -> int:
         with self.core.db.transaction() as s:
             closed = expire_stale(s, self.core.clock)
+            forget_addresses(s, self.core.clock.now(), self.core.settings.address_retention_days)
         if closed:
             log.info("closed %d tickets left from earlier days", closed)
         return closed

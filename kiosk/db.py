@@ -170,6 +170,7 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
             pool_size=8,
             max_overflow=24,
             connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,  # errors never carry what people typed or their codes
         )
         _configure_sqlite(engine)
         if gevent_active():
@@ -179,7 +180,9 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
             commit = engine.dialect.do_commit
             engine.dialect.do_commit = lambda dbapi_conn: blocking(commit, dbapi_conn)  # type: ignore[method-assign]
         return engine
-    return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 # How long a write transaction waits for SQLite's writer lock before it gives up.

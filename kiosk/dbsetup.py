@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -22,10 +23,29 @@ def alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
+def private_sqlite_files(database: str) -> None:
+    """The SQLite file holds people's tickets, ratings and the audit log: readable by its
+    owner only (0600). Created so before SQLite opens it; SQLite gives its ``-wal`` and
+    ``-shm`` files the database file's mode. Files left by an older version are tightened."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.chmod(f"{path}{suffix}", 0o600)
+        except FileNotFoundError:
+            continue
+
+
 def upgrade(db: Database) -> None:
     """Migrate the schema to head (idempotent)."""
     if db.is_sqlite:
-        Path(db.engine.url.database or "").parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_files(db.engine.url.database or "")
     with db.engine.connect() as conn:
         cfg = alembic_config(db.url)
         cfg.attributes["connection"] = conn

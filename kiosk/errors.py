@@ -7,8 +7,10 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from kiosk import storage
 from kiosk.domain import errors as d
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ HTTP_VI = {
     415: "Kiểu nội dung không được hỗ trợ.",
     429: "Quá nhiều yêu cầu.",
     500: "Lỗi hệ thống, xin thử lại.",
+    503: "Hệ thống tạm thời không phục vụ được, xin thử lại sau.",
 }
 
 
@@ -64,6 +67,12 @@ def status_of(exc: d.DomainError) -> int:
 def error_body(code: str, vi: str, en: str | None, **extra: Any) -> dict[str, Any]:
     message = (en or GENERIC_EN.get(code, vi)) if wants_english() else vi
     return {"error": {"code": code, "message": message, **extra}}
+
+
+def route_of_request() -> str:
+    """The matched route's pattern (``/t/<code>``), never the values in the path."""
+    rule = request.url_rule
+    return rule.rule if rule is not None else "(no route)"
 
 
 def _is_api() -> bool:
@@ -108,9 +117,24 @@ def init_app(app: Flask) -> None:
             return resp
         return _page(status, exc.name if wants_english() else HTTP_VI.get(status, exc.name))
 
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError) -> Any:
+        if not storage.is_storage_failure(exc):
+            return unexpected(exc)
+        storage.note_failure(exc, f"{request.method} {route_of_request()}")
+        vi = "Hệ thống tạm thời không lưu được dữ liệu, xin thử lại sau."
+        en = "The system cannot save data right now; please try again later."
+        if _is_api():
+            resp = jsonify(error_body("storage_unavailable", vi, en))
+            resp.status_code = 503
+            resp.headers["Retry-After"] = "60"
+            return resp
+        return _page(503, en if wants_english() else vi)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        # The route, not the path: paths carry tracking codes and enrollment tokens.
+        log.exception("unhandled error on %s %s", request.method, route_of_request())
         if _is_api():
             resp = jsonify(
                 error_body("internal_error", HTTP_VI[500], "Internal error; please try again.")

@@ -14,6 +14,7 @@ from kiosk.domain.presence import display_health
 from kiosk.models import PrinterStatus, PrintJob
 from kiosk.printing import printer_key
 from kiosk.services import ctx
+from kiosk.storage import writable
 
 RECENT = timedelta(minutes=15)
 STUCK = timedelta(minutes=2)
@@ -26,13 +27,14 @@ def healthz() -> Any:
     app = ctx()
     database = _database(app)
     queue = _message_queue(app.settings.message_queue)
-    printers = _printers(app) if database["ok"] else []
+    readable = database["ok"] or database.get("writable") is False
+    printers = _printers(app) if readable else []
     ok = database["ok"] and queue["ok"] and all(p["ok"] for p in printers)
     status = "ok" if ok else ("down" if not database["ok"] else "degraded")
     body = {"status": status, "database": database, "message_queue": queue, "printers": printers}
     # Displays are reported for the console's alarms but leave `status` alone: a hall runs on
     # without its screen, and one not yet set up must not mark the server degraded.
-    body["displays"] = _displays(app) if database["ok"] else []
+    body["displays"] = _displays(app) if readable else []
     # Which server process answered (``motcua serve --workers N`` runs several).
     body["process"] = os.getpid()
     return jsonify(body), 503 if status == "down" else 200
@@ -42,9 +44,11 @@ def _database(app: Any) -> dict[str, Any]:
     try:
         with app.db.read() as s:
             s.execute(text("SELECT 1"))
-        return {"ok": True, "dialect": app.db.engine.dialect.name}
     except Exception as exc:  # report, never raise
         return {"ok": False, "dialect": app.db.engine.dialect.name, "error": type(exc).__name__}
+    # Readable but not writable (a full disk): tickets cannot be issued, so not ok.
+    found = writable(app.db)
+    return {"ok": found["writable"], "dialect": app.db.engine.dialect.name, **found}
 
 
 def _displays(app: Any) -> list[dict[str, Any]]:

@@ -263,17 +263,17 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class AuthFailure(Base):
-    __tablename__ = "auth_failures"
-    __table_args__ = (
-        Index("ix_auth_failures_user", "username", "at"),
-        Index("ix_auth_failures_addr", "address", "at"),
-    )
+class StaffSession(Base):
+    """A signed-in browser: the session cookie carries the id, the server keeps its hash, so
+    that logging out (the row deleted) ends that cookie everywhere it was copied."""
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64))
-    address: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    __tablename__ = "staff_sessions"
+    __table_args__ = (Index("ix_staff_sessions_user", "user_id"),)
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class PrinterStatus(Base):

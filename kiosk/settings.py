@@ -43,6 +43,9 @@ class Settings:
     max_connections: int = 10000
     access_log: str | None = None
     print_workers: bool = True
+    # How long client addresses stay in the audit log and ticket histories (0: cleared at the
+    # next housekeeping round).
+    address_retention_days: int = 30
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -75,6 +78,7 @@ class Settings:
             max_connections=_int(pick, "max_connections", 10_000, lo=10, hi=1_000_000),
             access_log=pick("access_log"),
             print_workers=_int(pick, "print_workers", 1, lo=0, hi=1) == 1,
+            address_retention_days=_int(pick, "address_retention_days", 30, lo=0, hi=3650),
         )
 
 

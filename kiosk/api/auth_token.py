@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import jsonify
 
 from kiosk.api import endpoint, schemas
-from kiosk.domain import access, accounts
+from kiosk.auth import sign_in
+from kiosk.domain import accounts
 from kiosk.domain.clock import local
 from kiosk.domain.errors import DomainError, RateLimited
 from kiosk.services import ctx
@@ -27,20 +28,21 @@ class BadCredentials(DomainError):
 )
 def issue_token(body: schemas.TokenIn) -> Any:
     app = ctx()
-    address = request.remote_addr or "?"
     now = app.clock.now()
-    with app.db.transaction() as s:
-        # Throttled, failed and successful attempts are all audited (access.sign_in).
-        result = access.sign_in(s, body.username, body.password, address, now, via="token")
-        if result.row is not None:
-            token, expires = accounts.issue_user_token(s, result.row, now)
-    # The failure and audit rows are committed before answering.
+    # Throttled, failed and successful attempts are all audited (kiosk.auth.sign_in).
+    result, issued = sign_in(
+        body.username,
+        body.password,
+        via="token",
+        then=lambda s, user: accounts.issue_user_token(s, user, now),
+    )
     if result.outcome == "throttled":
         raise RateLimited(
             "Đăng nhập sai quá nhiều lần, xin thử lại sau 15 phút.",
-            900,
+            retry_after_s=900,
             en="Too many failed attempts; try again in 15 minutes.",
         )
-    if result.row is None:
+    if issued is None:
         raise BadCredentials("Sai tên đăng nhập hoặc mật khẩu.", en="Wrong username or password.")
+    token, expires = issued
     return jsonify({"token": token, "expires_at": local(app.clock, expires).isoformat()})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 
-from kiosk.api import endpoint, schemas
+from kiosk.api import endpoint, parse_body, schemas
 from kiosk.api.present import ticket_body
 from kiosk.auth import Caller
 from kiosk.domain import calling
@@ -17,15 +17,22 @@ from kiosk.services import ctx
     "/counters/<site>/<int:counter>/call-next",
     "POST",
     summary="Close the counter's current ticket as done, then call the next one "
-    "(204 when nothing waits)",
+    '(204 when nothing waits). Optional body {"current": id or null}: the ticket the caller '
+    "shows as current; if the counter's active ticket is another (a retried request whose "
+    "answer was lost, a stale screen), that ticket is returned unchanged and nothing is closed",
     who=("staff",),
     response=schemas.TicketOut,
-    errors=(401, 403, 404),
+    errors=(401, 403, 404, 422),
 )
 def call_next(caller: Caller, site: str, counter: int) -> Any:
     app = ctx()
+    expected = calling.ANY_CURRENT
+    if request.content_length:
+        expected = parse_body(schemas.CallNextIn).current  # type: ignore[attr-defined]
     with app.db.transaction() as s:
-        ticket, events = calling.call_next(s, app.config, app.clock, caller.actor(), site, counter)
+        ticket, events = calling.call_next(
+            s, app.config, app.clock, caller.actor(), site, counter, expected=expected
+        )
         out = ticket_body(s, app, ticket) if ticket is not None else None
     app.publisher.publish(events)
     return jsonify(out) if out is not None else Response(status=204)

@@ -55,6 +55,12 @@ def reprint(caller: Caller, ticket_id: int, body: ReprintIn) -> Any:
     with app.db.transaction() as s:
         ticket = readable_ticket(s, caller, ticket_id)
         name = body.kiosk
+        site = app.config.site(ticket.site)
+        if name is not None and (site is None or all(k.name != name for k in site.kiosks)):
+            # A ticket prints at its own site only (and a site-bound user acts there only).
+            raise Forbidden(
+                "Máy in thuộc điểm tiếp nhận khác.", en="A kiosk of another site.", field="kiosk"
+            )
         if name is None and ticket.kiosk_device_id is not None:
             device = s.get(Device, ticket.kiosk_device_id)
             name = device.name if device is not None else None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, ticket_body
+from kiosk.api.tickets import kiosk_limit
 from kiosk.auth import Caller, current_caller
 from kiosk.domain import guide, guide_json
 from kiosk.domain.catalogue import Catalogue, ChecklistError, Procedure, checklist, search
@@ -21,9 +22,11 @@ from kiosk.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from kiosk.domain.hours import after_cutoff
 from kiosk.domain.printjobs import enqueue
 from kiosk.domain.tickets import issue_ticket
+from kiosk.inputs import arg_int
 from kiosk.models import PrintJob
 from kiosk.printing import printer_key
 from kiosk.services import Services, ctx
+from kiosk.throttle import throttle
 
 # Flask session keys: the guide page starts a session id; a hall ticket marks it used.
 GUIDE_SESSION = "guide_sid"
@@ -221,12 +224,10 @@ def _here() -> str | None:
 )
 def list_procedures() -> Any:
     cat = _catalogue()
-    raw_limit = request.args.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
-        raise InvalidInput("'limit' phải từ 1 đến 100.", en="'limit' must be 1-100.", field="limit")
+    limit = arg_int("limit", 20, 1, 100)
     if cat is None:
         return jsonify([])
-    found = search(cat, request.args.get("q", ""), request.args.get("field"), int(raw_limit))
+    found = search(cat, request.args.get("q", ""), request.args.get("field"), limit)
     return jsonify([guide_json.summary(p) for p in found])
 
 
@@ -360,16 +361,23 @@ def print_status(caller: Caller, code: str, job_id: int) -> Any:
     summary="Count one anonymous view of a procedure in the guide (for reports)",
     body=ViewIn,
     status=204,
-    errors=(404, 422),
+    errors=(404, 422, 429),
 )
 def count_view(code: str, body: ViewIn) -> Any:
     app = ctx()
     _, procedure = _find(code)
     caller = current_caller()
     device = caller.device if caller is not None else None
-    site = device.site if device is not None and device.kind == "kiosk" else body.site
+    kiosk = device is not None and device.kind == "kiosk"
+    site = device.site if kiosk else body.site
     if site is None or app.config.site(site) is None:
         raise InvalidInput("Không rõ điểm tiếp nhận.", en="Unknown site.", field="site")
+    # Anonymous counts are what the guide's "popular" list is made of: one phone must not
+    # be able to push a procedure up. Kiosks are enrolled devices, counted in full.
+    if not kiosk and not throttle().guide_view(request.remote_addr or "?"):
+        raise RateLimited(
+            "Quá nhiều yêu cầu, xin thử lại sau.", retry_after_s=3600, en="Too many requests."
+        )
     with app.db.transaction() as s:
         guide.record_usage(s, business_day(app.clock), site, "viewed", procedure.code)
     return "", 204
@@ -387,6 +395,7 @@ def _issue(
     """Issue a ticket from the guide's kiosk, printed on its printer, and count ``event``,
     in one transaction that runs ``check`` first."""
     kiosk = caller.device
+    kiosk_limit(app, kiosk.id)
     with app.db.transaction() as s:
         check(s)
         ticket, events = issue_ticket(
@@ -399,7 +408,6 @@ def _issue(
             procedure=procedure,
             printer=printer_key(app.config, app.settings, kiosk.name),
             print_params={"base_url": base_url(app)},
-            per_minute_limit=app.config.settings.kiosk.tickets_per_minute,
         )
         guide.record_usage(s, business_day(app.clock), kiosk.site, event, procedure)
     app.publisher.publish(events)

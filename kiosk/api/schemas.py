@@ -125,6 +125,10 @@ class ActionIn(In):
     counter: Annotated[int, Field(ge=1, le=999)] | None = None
 
 
+class CallNextIn(In):
+    current: Annotated[int, Field(ge=1)] | None
+
+
 class CallTicketIn(In):
     ticket: Annotated[int, Field(ge=1)]
 

@@ -14,11 +14,18 @@ from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, estimated_wait, ticket_body
 from kiosk.auth import Caller
 from kiosk.domain import calling, idempotency, ratings
-from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
-from kiosk.domain.tickets import TRANSITIONS, Actor, get_ticket, issue_ticket
+from kiosk.domain.errors import Forbidden, InvalidInput, NotFound, RateLimited
+from kiosk.domain.tickets import (
+    TRANSITIONS,
+    Actor,
+    get_ticket,
+    is_tracking_code,
+    issue_ticket,
+)
 from kiosk.models import Ticket
 from kiosk.printing import printer_key
 from kiosk.services import Services, ctx
+from kiosk.throttle import throttle
 
 
 def _printer_for(app: Services, caller: Caller) -> str | None:
@@ -48,7 +55,8 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
         )
     key = _idempotency_key()
     fingerprint = _fingerprint(body) if key is not None else ""
-    limit = app.config.settings.kiosk.tickets_per_minute if caller.device is not None else None
+    if caller.device is not None:
+        kiosk_limit(app, caller.device.id)
     printer = _printer_for(app, caller)
     params = {"base_url": base_url(app)}
     replayed = None
@@ -70,7 +78,6 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                     procedure=body.procedure,
                     printer=printer,
                     print_params=params,
-                    per_minute_limit=limit,
                 )
                 # Usually from the estimator's cache: no query.
                 ticket.estimated_wait_s = estimated_wait(s, app, ticket, ticket.ahead)
@@ -90,6 +97,18 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     app.publisher.publish(events)
     app.wake_printers()
     return jsonify(out), 201
+
+
+def kiosk_limit(app: Services, device_id: int) -> None:
+    """A kiosk issues at most the configured number of tickets a minute (staff: no limit).
+    Counted by the rate limiter before the transaction, exactly under concurrency."""
+    per_minute = app.config.settings.kiosk.tickets_per_minute
+    if not throttle().kiosk_ticket(device_id, per_minute):
+        raise RateLimited(
+            "Quá nhiều số được lấy trong một phút, xin thử lại sau.",
+            retry_after_s=60,
+            en="Too many tickets this minute; please try again shortly.",
+        )
 
 
 def _fingerprint(body: schemas.IssueTicketIn) -> str:
@@ -223,7 +242,7 @@ def rate_from_counter(caller: Caller, ticket_id: int, body: schemas.RatingIn) ->
 
 
 def find_by_code(s: Any, code: str) -> Ticket:
-    ticket = s.scalar(select(Ticket).where(Ticket.code == code)) if len(code) <= 32 else None
+    ticket = s.scalar(select(Ticket).where(Ticket.code == code)) if is_tracking_code(code) else None
     if ticket is None:
         raise NotFound(
             "Không tìm thấy phiếu với mã này.", en="No ticket with this code.", what="ticket"

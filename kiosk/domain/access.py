@@ -21,30 +21,43 @@ class SignIn:
     outcome: str  # "ok" | "bad_credentials" | "throttled"
     user: UserInfo | None = None
     row: User | None = None  # the user's row, in the caller's session
+    session_id: str | None = None  # of the server-side session, for the login form
 
 
-def sign_in(
-    s: Session, username: str, password: str, address: str, now: datetime, via: str = "form"
+def login_failed(
+    s: Session, username: str, known: bool, digest: str, address: str, now: datetime, via: str
+) -> None:
+    """Audit a failed sign-in. An unknown username is not stored as typed (people type their
+    password there by mistake): only a keyed ``digest`` of it, enough to see one name tried
+    again and again."""
+    who = {"username": username} if known else {"unknown_user": True, "username_digest": digest}
+    audit(s, "login_failed", now, Actor(address=address), via=via, **who)
+
+
+def login_throttled(s: Session, address: str, now: datetime, via: str) -> None:
+    audit(s, "login_throttled", now, Actor(address=address), via=via)
+
+
+def logged_in(
+    s: Session, user_id: int, address: str, now: datetime, via: str, *, session: bool = False
 ) -> SignIn:
-    """Check a password unless the username or address is throttled (10 failures within 15
-    minutes). A failure is counted towards the throttle; every attempt is audited, with ``via``
-    saying where it came from (``form``: the login page, ``token``: the API token endpoint)."""
-    username = username.strip()[:64]
-    anonymous = Actor(address=address)
-    if accounts.too_many_failures(s, username, address, now):
-        audit(s, "login_throttled", now, anonymous, username=username, via=via)
-        return SignIn("throttled")
-    user = accounts.verify_password(s, username, password) if username else None
-    if user is None:
-        accounts.note_failure(s, username, address, now)
-        audit(s, "login_failed", now, anonymous, username=username, via=via)
+    """The password matched: audit it (and open a server-side session for the login form).
+    Re-read in this write transaction: a user disabled meanwhile gets nothing."""
+    user = s.get(User, user_id)
+    if user is None or user.disabled:
         return SignIn("bad_credentials")
     info = user_info(user)
     audit(s, "login", now, actor_of(info, address), site=user.site, via=via)
-    return SignIn("ok", info, user)
+    sid = accounts.open_session(s, user.id, now) if session else None
+    return SignIn("ok", info, user, sid)
 
 
-def sign_out(s: Session, user: UserInfo, address: str | None, now: datetime) -> None:
+def sign_out(
+    s: Session, user: UserInfo, session_id: str | None, address: str | None, now: datetime
+) -> None:
+    """End the session on the server (a copy of the cookie no longer works) and audit it."""
+    if session_id:
+        accounts.end_session(s, session_id)
     audit(s, "logout", now, actor_of(user, address), site=user.site)
 
 

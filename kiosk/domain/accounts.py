@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
 from kiosk.db import mark_auth_changed
 from kiosk.domain.errors import Conflict, InvalidInput, NotFound
-from kiosk.models import ApiToken, AuthFailure, Device, User
+from kiosk.models import ApiToken, Device, StaffSession, User
 
 ROLES = ("staff", "supervisor", "admin")
 DEVICE_KINDS = ("kiosk", "display", "counter", "printer")
@@ -59,7 +59,7 @@ def add_user(
         raise Conflict(f"user {name!r} already exists")
     user = User(
         username=name,
-        password_hash=_hasher.hash(password),
+        password_hash=hash_password(password),
         role=role,
         site=site,
         disabled=False,
@@ -79,19 +79,73 @@ def disable_user(s: Session, name: str) -> User:
     user.disabled = True
     user.epoch += 1
     s.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
+    s.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     mark_auth_changed(s)
     return user
 
 
-def verify_password(s: Session, username: str, password: str) -> User | None:
-    user = s.scalar(select(User).where(User.username == username))
+def hash_password(password: str) -> str:
+    """The argon2 hash to store (CPU-bound: call it outside any transaction)."""
+    return _hasher.hash(password)
+
+
+def login_candidate(s: Session, username: str) -> tuple[int, str, bool] | None:
+    """(id, password hash, disabled) of the user called ``username``, or None."""
+    row = s.execute(
+        select(User.id, User.password_hash, User.disabled).where(User.username == username)
+    ).first()
+    return None if row is None else (row[0], row[1], bool(row[2]))
+
+
+def password_matches(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``; with None (no such user) a dummy hash is
+    checked so that both answers cost the same. CPU-bound: call it outside any transaction."""
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(password_hash or _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or user.disabled:
-        return None
-    return user
+        return False
+    return password_hash is not None
+
+
+SESSION_TTL = timedelta(hours=12)
+
+
+def open_session(s: Session, user_id: int, now: datetime) -> str:
+    """A new server-side session for a signed-in user; returns its id (kept in the cookie,
+    stored hashed). Expired sessions of that user are swept on the way."""
+    s.execute(
+        delete(StaffSession).where(StaffSession.user_id == user_id, StaffSession.expires_at <= now)
+    )
+    sid = secrets.token_urlsafe(32)
+    s.add(
+        StaffSession(
+            id_hash=hash_token(sid), user_id=user_id, created_at=now, expires_at=now + SESSION_TTL
+        )
+    )
+    return sid
+
+
+def end_session(s: Session, sid: str) -> bool:
+    """Delete the session: every copy of its cookie stops working. True if it existed."""
+    done = s.execute(delete(StaffSession).where(StaffSession.id_hash == hash_token(sid)))
+    mark_auth_changed(s)  # open Socket.IO connections of that session are re-checked
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+_SESSION_USER = (
+    select(User)
+    .join(StaffSession, StaffSession.user_id == User.id)
+    .where(
+        StaffSession.id_hash == bindparam("h"),
+        StaffSession.expires_at > bindparam("now"),
+        User.disabled.is_(False),
+    )
+)
+
+
+def session_user(s: Session, sid: str, now: datetime) -> User | None:
+    """The live user of a session id, or None (logged out, expired, disabled)."""
+    return s.scalar(_SESSION_USER, {"h": hash_token(sid), "now": now})
 
 
 def add_device(
@@ -263,34 +317,3 @@ def resolve_token(s: Session, token: str, now: datetime) -> Principal | None:
 
 def user_info(user: User) -> UserInfo:
     return UserInfo(user.id, user.username, user.role, user.site, user.epoch)
-
-
-# Login throttling: 10 failures for one username or one address within 15 minutes.
-FAILURE_WINDOW = timedelta(minutes=15)
-FAILURE_LIMIT = 10
-
-
-def too_many_failures(s: Session, username: str, address: str, now: datetime) -> bool:
-    since = now - FAILURE_WINDOW
-    by_user = (
-        s.scalar(
-            select(func.count())
-            .select_from(AuthFailure)
-            .where(AuthFailure.username == username, AuthFailure.at > since)
-        )
-        or 0
-    )
-    by_addr = (
-        s.scalar(
-            select(func.count())
-            .select_from(AuthFailure)
-            .where(AuthFailure.address == address, AuthFailure.at > since)
-        )
-        or 0
-    )
-    return by_user >= FAILURE_LIMIT or by_addr >= FAILURE_LIMIT
-
-
-def note_failure(s: Session, username: str, address: str, now: datetime) -> None:
-    s.execute(delete(AuthFailure).where(AuthFailure.at < now - FAILURE_WINDOW))
-    s.add(AuthFailure(username=username[:64], address=address[:64], at=now))

@@ -97,10 +97,25 @@ def wants_priority_first(policy: PriorityPolicy, normal_streak: int) -> bool:
     return policy.mode == "strict" or normal_streak >= policy.every - 1
 
 
+ANY_CURRENT: Any = object()
+
+
 def call_next(
-    s: Session, cfg: Config, clock: Clock, actor: Actor, site: str, number: int
+    s: Session,
+    cfg: Config,
+    clock: Clock,
+    actor: Actor,
+    site: str,
+    number: int,
+    *,
+    expected: int | None = ANY_CURRENT,
 ) -> tuple[Ticket | None, list[Event]]:
     """Close the counter's current ticket as done, then claim and call the next one.
+
+    ``expected`` is the ticket the caller believes is current (None: none). When the counter's
+    active ticket is another one, the request is a retry of a call that already happened (its
+    answer was lost) or comes from a stale screen: the citizen just called is not closed,
+    and the current ticket is returned unchanged, with no events.
 
     Returns (None, events) when nothing waits for this counter's services.
     """
@@ -108,6 +123,10 @@ def call_next(
     site_cfg, counter = counter_config(cfg, site, number)
     now = clock.now()
     row = lock_counter(s, site, number)
+    if expected is not ANY_CURRENT and row.current_ticket_id not in (None, expected):
+        current = s.get(Ticket, row.current_ticket_id, populate_existing=True)
+        if current is not None and current.status in ACTIVE:
+            return current, []
     events: list[Event] = list(_close_current(s, row, now, actor))
     services = counter_services(row, counter, business_day(clock, now))
     priority_first = wants_priority_first(cfg.policy_for(site_cfg), row.normal_streak)

@@ -17,6 +17,8 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO
 
+from kiosk.inputs import SocketPacket
+from kiosk.origins import origin_check
 from kiosk.realtime.publisher import Publisher, live_body
 from kiosk.settings import Settings
 
@@ -28,7 +30,7 @@ REVALIDATE_EVERY_S = 0.5
 BARE_SOCKET_S = 5.0
 
 # How a socket proved who it is, kept so that it can be asked again: ("token", token) or
-# ("session", user id, session epoch).
+# ("session", server-side session id).
 Credential = tuple[Any, ...]
 
 
@@ -66,10 +68,11 @@ class Realtime:
             client_manager=manager,
             # Only the namespaces with handlers: the default "/" would accept anyone.
             namespaces=["/display", "/live"],
-            cors_allowed_origins=None,  # same origin only
+            cors_allowed_origins=origin_check(settings.public_url),  # own + public URL's
             logger=False,
             engineio_logger=False,
         )
+        self.socketio.server.packet_class = SocketPacket  # strict JSON, as for HTTP bodies
         self.publisher = Publisher(self.socketio, decorate_call, site_displays)
         self._credentials: dict[tuple[str, str], Credential] = {}
         self._lock = threading.Lock()

@@ -17,6 +17,7 @@ from flask_socketio import Namespace, join_room
 from sqlalchemy import select
 
 from kiosk.auth import socket_principal
+from kiosk.domain.tickets import is_tracking_code
 from kiosk.models import Ticket
 from kiosk.services import ctx
 
@@ -26,7 +27,7 @@ class LiveNamespace(Namespace):
         auth = auth if isinstance(auth, dict) else {}
         app = ctx()
         if isinstance(auth.get("track"), str):
-            code = auth["track"][:32]
+            code = auth["track"] if is_tracking_code(auth["track"]) else ""
             with app.db.read() as s:
                 site = s.scalar(select(Ticket.site).where(Ticket.code == code))
             if site is None:

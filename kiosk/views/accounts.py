@@ -21,7 +21,13 @@ from flask import (
     url_for,
 )
 
-from kiosk.auth import DEVICE_COOKIE, current_caller, principal_from_session, principal_from_token
+from kiosk.auth import (
+    DEVICE_COOKIE,
+    current_caller,
+    principal_from_session,
+    principal_from_token,
+    sign_in,
+)
 from kiosk.domain import access
 from kiosk.domain.accounts import UserInfo
 from kiosk.services import ctx
@@ -72,17 +78,14 @@ def login() -> Any:
     status = 200
     username = ""
     if request.method == "POST":
-        app = ctx()
         username = (request.form.get("username") or "").strip()[:64]
         password = request.form.get("password") or ""
-        address = request.remote_addr or "?"
-        with app.db.transaction() as s:
-            result = access.sign_in(s, username, password, address, app.clock.now())
+        result, _ = sign_in(username, password, via="form", open_session=True)
         if result.user is not None:
             keep_lang = session.get("lang")
             session.clear()  # a fresh session: no fixation
             session.permanent = True
-            session.update(uid=result.user.id, epoch=result.user.epoch, role=result.user.role)
+            session.update(uid=result.user.id, sid=result.session_id, role=result.user.role)
             if keep_lang:
                 session["lang"] = keep_lang
             csrf_token()
@@ -112,7 +115,9 @@ def logout() -> Any:
     if principal is not None and principal.user is not None:
         app = ctx()
         with app.db.transaction() as s:
-            access.sign_out(s, principal.user, request.remote_addr, app.clock.now())
+            access.sign_out(
+                s, principal.user, session.get("sid"), request.remote_addr, app.clock.now()
+            )
     keep_lang = session.get("lang")
     session.clear()
     if keep_lang:

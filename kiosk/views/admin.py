@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from kiosk.domain import access, auditlog
 from kiosk.domain.clock import local
+from kiosk.inputs import parse_date, parse_datetime
 from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
 
@@ -22,22 +22,15 @@ def _filters() -> auditlog.Filters:
     def text(name: str) -> str | None:
         return (args.get(name) or "").strip()[:64] or None
 
-    def parsed(name: str, parse: Any) -> Any:
-        try:
-            return parse(args[name]) if args.get(name) else None
-        except ValueError:
-            return None
-
     source = text("source")
-    before = parsed("before", datetime.fromisoformat)
     return auditlog.Filters(
         site=text("site"),
         action=text("action"),
         user=text("user"),
         ticket=text("ticket"),
-        day=parsed("day", date.fromisoformat),
+        day=parse_date(args.get("day")),
         source=source if source in ("audit", "ticket") else None,
-        before=before if before is not None and before.tzinfo is not None else None,
+        before=parse_datetime(args.get("before")),
     )
 
 

@@ -6,6 +6,7 @@ session and remembered per device in a cookie, so the picker offers it first nex
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
@@ -29,7 +30,7 @@ def sites_of(user: UserInfo) -> list[Site]:
 
 def _parse(value: Any) -> tuple[str, int] | None:
     site, _, number = str(value or "").partition(":")
-    return (site, int(number)) if number.isdigit() else None
+    return (site, int(number)) if re.fullmatch("[0-9]{1,4}", number) else None
 
 
 def _allowed(user: UserInfo, chosen: tuple[str, int] | None) -> tuple[Site, int] | None:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, send_file
 
 from display.announce import AnnouncementTemplate, clip_sequence
+from display.audio import is_ticket_today
 from display.voice import ClipMissing, VoiceError, assemble, generate_clips
 from kiosk.auth import current_caller
 from kiosk.config import Config, Service, Site
@@ -112,6 +113,8 @@ def number_aloud(site: str, number: str) -> Any:
     unless the site reads numbers aloud, 503 when the clips cannot be made."""
     site_cfg = _site_or_404(site)
     if not site_cfg.read_aloud or not _NUMBER.match(number):
+        abort(404)
+    if not is_ticket_today(number, site=site_cfg.code):
         abort(404)
     instance = Path(ctx().settings.instance)
     clips, cache = instance / "voice" / "clips", instance / "voice" / "kiosk-cache"

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, abort, g, render_template, request
 from kiosk.config import Site
 from kiosk.domain.clock import business_day
 from kiosk.domain.reports import day_report, tickets_csv
+from kiosk.inputs import parse_date
 from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
 from kiosk.views.counter import sites_of
@@ -23,10 +24,7 @@ def _choice() -> tuple[list[Site], Site, date]:
     if not sites:
         abort(403)
     site = next((s for s in sites if s.code == request.args.get("site")), sites[0])
-    try:
-        day = date.fromisoformat(request.args.get("day") or "")
-    except ValueError:
-        day = business_day(ctx().clock)
+    day = parse_date(request.args.get("day")) or business_day(ctx().clock)
     return sites, site, day
 
 

@@ -180,10 +180,13 @@ def test_number_aloud(tmp_path: Path) -> None:
     app = app_with(tmp_path, hall=lambda text: text + "read_aloud: true\n")
     assert page_data(kiosk_page_of(app))["readAloud"] is True
     client = app.test_client()
-    with client.get("/kiosk/hall/voice/A012.wav") as resp:
+    actions = Actions(app, client)
+    issued = actions.issue(actions.user("voice-staff")).get_json()["number"]
+    with client.get(f"/kiosk/hall/voice/{issued}.wav") as resp:
         assert resp.status_code == 200 and resp.mimetype == "audio/wav"
         assert resp.data[:4] == b"RIFF" and len(resp.data) > 20_000
     assert client.get("/kiosk/hall/voice/a12.wav").status_code == 404
+    assert client.get("/kiosk/hall/voice/A999.wav").status_code == 404  # never issued
     app.extensions["motcua"].db.dispose()
 
 

@@ -67,7 +67,7 @@ def test_full_flow_on_postgresql(pg_actions: Actions) -> None:
     assert r.status_code == 201
     assert a.client.post(f"/api/v1/track/{t1['code']}/rating", json={"score": 4}).status_code == 409
     body = a.client.get("/healthz").get_json()
-    assert body["database"] == {"ok": True, "dialect": "postgresql"}
+    assert body["database"] == {"ok": True, "dialect": "postgresql", "writable": True}
 
 
 def test_print_queue_on_postgresql(pg_actions: Actions) -> None:

@@ -17,7 +17,6 @@ from kiosk.domain.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
-    RateLimited,
     ServiceClosed,
 )
 from kiosk.domain.events import TicketCalled
@@ -433,20 +432,6 @@ def test_priority_ticket_counts_only_priority_ahead(q: Q) -> None:
         assert ahead_of(s, q.get(p1)) == 0
         assert ahead_of(s, q.get(p2)) == 1
         assert ahead_of(s, q.get(n)) == 3
-
-
-def test_kiosk_rate_limit(q: Q, clock: FixedClock) -> None:
-    from kiosk.domain import accounts
-
-    with q.db.transaction() as s:
-        device, _ = accounts.add_device(s, q.cfg, clock.now(), "k", "kiosk", "hall")
-    actor = Actor(device_id=device.id, role="kiosk", site="hall")
-    for _ in range(3):
-        q.issue(actor=actor, per_minute_limit=3)
-    with pytest.raises(RateLimited):
-        q.issue(actor=actor, per_minute_limit=3)
-    clock.advance(seconds=61)
-    q.issue(actor=actor, per_minute_limit=3)
 
 
 def test_rating_once_for_a_done_ticket(q: Q) -> None:

@@ -249,7 +249,10 @@
   }
 
   function callNext() {
-    run(() => api("POST", `${base}/call-next`), (t) => {
+    // The ticket on screen: if the counter already has another (an earlier click went
+    // through but its answer was lost), the server returns that one and closes nobody.
+    const current = board && board.current ? board.current.id : null;
+    run(() => api("POST", `${base}/call-next`, { current }), (t) => {
       if (t) M.toast(format(T.called_ok, { n: t.number }));
       else M.toast(T.nobody, "warn");
     });

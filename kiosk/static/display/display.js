@@ -73,6 +73,7 @@
 
   var lastEventId = null; // null until the first snapshot
   var lastHeard = null;   // the newest call announced (or deliberately not: the first snapshot)
+  var reconnecting = false; // true once connected: any later "connect" is a reconnect
   var resyncAsked = 0;    // snapshots we asked for and have not received yet
   var staleRetried = false;
   var synced = 0;
@@ -116,7 +117,11 @@
   socket.on("connect", function () {
     resyncAsked = 0; // the server sends a fresh snapshot on every connect
     setConnected(true);
-    if (lastEventId !== null) askState(); // and what was called while we were away
+    // On a reconnect, also what was called while we were away. (socket.io hands over the
+    // server's connect-time `state` before this "connect" event: the first time, lastHeard is
+    // already set by then.)
+    if (reconnecting) askState();
+    reconnecting = true;
   });
 
   socket.on("resync", function () { askState(); });
