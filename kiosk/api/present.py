@@ -12,6 +12,7 @@ from kiosk.context import Motcua
 from kiosk.domain.clock import local
 from kiosk.domain.queue import ahead_of
 from kiosk.domain.tickets import IssuedTicket
+from kiosk.domain.waits import wait_minutes
 from kiosk.models import Ticket
 
 AnyTicket = Ticket | IssuedTicket
@@ -72,6 +73,7 @@ def ticket_body(s: Session | Connection | None, app: Motcua, t: AnyTicket) -> di
         "counter": t.counter,
         "ahead": ahead,
         "estimated_wait_s": wait,
+        "estimated_wait_min": wait_minutes(wait) or 0,
         "track_url": f"{base_url(app)}/t/{t.code}",
         "print": {"status": t.print_status},
         "service_name": service.name,
