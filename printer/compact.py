@@ -128,8 +128,6 @@ class _Compact:
                     self.image(dataclasses.replace(block, text=line or " "))
                 return
         content = render_block(block, self.room, self.width)
-        if isinstance(block, InvertedBanner):
-            content = _narrow_banner(content)
         box = ink_bbox(content)
         if box is None:
             self.pending_feed += content.height
@@ -161,21 +159,10 @@ def _smaller(block: Block, width: int) -> Block:
         size = _compact_px(block.size, width)
         return dataclasses.replace(block, size=size, align="left", shrink_to=None)
     if isinstance(block, InvertedBanner):
-        return block  # a short mark (the priority): kept at full size, it must stand out
+        # A short mark (the priority): kept at full size, it must stand out; never a full bar.
+        return dataclasses.replace(block, full_width=False)
     if isinstance(block, Rule):
         if block.label:
             return Text(block.label, _compact_px(block.label_size, width), bold=True)
         return dataclasses.replace(block, thickness=min(block.thickness, 2))
     return block
-
-
-def _narrow_banner(bar: Image.Image) -> Image.Image:
-    """A full-width inverted banner cut down to its text plus padding, left-aligned."""
-    text_box = bar.convert("L").getbbox()  # the only white on the bar is the text
-    if text_box is None:
-        return bar
-    pad = max(4, (bar.height - (text_box[3] - text_box[1])) // 2)
-    left, right = max(0, text_box[0] - pad), min(bar.width, text_box[2] + pad)
-    out = Image.new("1", bar.size, 255)
-    out.paste(bar.crop((left, 0, right, bar.height)), (0, 0))
-    return out

@@ -317,12 +317,17 @@ LINE_DOTS = 30  # ESC d n / a bare line feed: the printer's default line spacing
 CELL_W, CELL_H = 12, 24  # the printer's font A
 
 
+PAPER_WIDTHS = (384, 512, 576)  # 58 mm, 80 mm (TM-T88), 80 mm (most printers)
+
+
 def to_image(events: list[Event], width: int | None = None) -> Image.Image:
-    """The job drawn as the paper shows it, ``width`` dots wide (default: the widest image, or
-    576). Printer-font text is drawn in a monospaced font of the printer's cell size; the cut is
-    a dashed line."""
-    widths = [e.image.width for e in events if isinstance(e, Raster)]
-    width = max(widths + [width or 0]) or 576
+    """The job drawn as the paper shows it, ``width`` dots wide (default: the usual paper width
+    that holds the widest image, else 576). Printer-font text is drawn in a monospaced font of
+    the printer's cell size; the cut is a dashed line."""
+    widest = max([e.image.width for e in events if isinstance(e, Raster)], default=0)
+    if width is None:
+        width = next((w for w in PAPER_WIDTHS if widest <= w), widest) if widest else 576
+    width = max(width, widest)
     parts: list[Image.Image] = []
     for e in events:
         if isinstance(e, Raster):
@@ -394,3 +399,27 @@ def _cut_strip(width: int) -> Image.Image:
     for x in range(0, width, 12):
         strip.paste(0, (x, 4, min(width, x + 6), 5))
     return strip
+
+
+MAX_JOB_BYTES = 16 * 1024 * 1024  # far more than any slip; refuse anything bigger unread
+
+
+def escpos_file_to_png(source: str, target: str, width: int | None = None) -> tuple[int, int]:
+    """Draw the ESC/POS job in file ``source`` as a PNG picture in ``target`` (``-``: stdout);
+    returns the picture's size. Raises OSError for a file that cannot be read or written and
+    ValueError for bytes that are not an ESC/POS job we understand (or an empty one)."""
+    import sys
+
+    with open(source, "rb") as f:
+        data = f.read(MAX_JOB_BYTES + 1)
+    if len(data) > MAX_JOB_BYTES:
+        raise ValueError(f"{source}: larger than {MAX_JOB_BYTES // 1024 // 1024} MB")
+    events = decode(data)
+    if not any(isinstance(e, Raster | TextLine | QRCode) for e in events):
+        raise ValueError(f"{source}: nothing printable in it")
+    image = to_image(events, width)
+    if target == "-":
+        image.save(sys.stdout.buffer, format="PNG")
+    else:
+        image.save(target, format="PNG")
+    return image.size
