@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -36,6 +37,8 @@ def healthz() -> Any:
     # Likewise a missing public address: tickets then print without a tracking QR code.
     problem = public_url_problem(app.settings.public_url)
     body["public_url"] = {"ok": problem is None, "url": app.settings.public_url, "detail": problem}
+    # Which server process answered (``motcua serve --workers N`` runs several).
+    body["process"] = os.getpid()
     return jsonify(body), 503 if status == "down" else 200
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from kiosk.domain.errors import NotFound
 from kiosk.domain.events import TicketChanged
@@ -69,12 +69,21 @@ def claim_next(
     """Claim the oldest due job of ``printers`` (None: any printer) for ``worker``.
 
     The claim is a conditional UPDATE whose row count is checked, so two workers never print
-    the same job; PostgreSQL skips rows another worker is claiming."""
+    the same job; PostgreSQL skips rows another worker is claiming. A printer busy with a job
+    (claimed by another worker, e.g. in another server process) gets no second one meanwhile:
+    its jobs come out one at a time, in order."""
     due = or_(PrintJob.status == "queued", PrintJob.status == "printing")
     stale = now - STALE_CLAIM
+    busy = aliased(PrintJob)
+    printer_busy = exists().where(
+        busy.printer == PrintJob.printer,
+        busy.status == "printing",
+        busy.claimed_at >= stale,
+        busy.id != PrintJob.id,
+    )
     candidate = (
         select(PrintJob.id)
-        .where(due, PrintJob.next_attempt_at <= now)
+        .where(due, PrintJob.next_attempt_at <= now, ~printer_busy)
         .where(or_(PrintJob.status == "queued", PrintJob.claimed_at < stale))
         .order_by(PrintJob.id)
         .limit(1)

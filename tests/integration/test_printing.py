@@ -224,13 +224,17 @@ def test_queued_jobs_survive_a_worker_restart_in_order(pa: Actions, printing_app
         assert printjobs.claim_next(s, None, "dead-worker", m.clock.now()) is not None
     out = DummyTransport(parse_printer_uri("dummy"))
     w = worker(printing_app, out)
-    assert w.run_once() is True  # job 2 (job 1 is still claimed)
+    assert w.run_once() is False  # the printer is still held by the claim on job 1
     m.clock.advance(seconds=61)  # the dead worker's claim is stale now
+    claims = []
     while w.run_once():
-        pass
+        with m.db.read() as s:
+            printed = select(PrintJob.id).where(PrintJob.payload.is_not(None)).order_by(PrintJob.id)
+            claims.append(s.scalars(printed).all())
     with m.db.read() as s:
         jobs = s.scalars(select(PrintJob).order_by(PrintJob.id)).all()
     assert [j.status for j in jobs] == ["printed"] * 3
+    assert [c[-1] for c in claims] == [j.id for j in jobs]  # in order, job 1 first
     assert [ticket(pa, kiosk, i)["print"]["status"] for i in ids] == ["printed"] * 3
 
 
@@ -357,3 +361,24 @@ def test_a_printer_never_used_is_unknown_not_an_alarm(
         from kiosk.models import PrinterStatus
 
         assert s.get(PrinterStatus, "*").status["online"] is None  # type: ignore[union-attr]
+
+
+def test_a_busy_printer_gets_no_second_job_from_another_worker(
+    pa: Actions, printing_app: Any
+) -> None:
+    """Several server processes each run a print worker: one printer still prints one job at a
+    time, in order, while another printer's jobs go on."""
+    m = printing_app.extensions["motcua"]
+    with m.db.transaction() as s:
+        first = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
+        second = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
+        other = printjobs.enqueue(s, "kiosk-2", m.clock.now(), kind="document", payload={})
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, None, "process-a", m.clock.now()).id == first  # type: ignore[union-attr]
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, None, "process-b", m.clock.now()).id == other  # type: ignore[union-attr]
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, {"kiosk-1"}, "process-b", m.clock.now()) is None
+        printjobs.finish(s, first, m.clock.now(), ok=True)
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, {"kiosk-1"}, "process-b", m.clock.now()).id == second  # type: ignore[union-attr]
