@@ -33,8 +33,9 @@ Source = TicketSlip | DocumentSlip | Sequence[Block] | Image.Image
 # that the slip can be torn off past the print. python-escpos's cut() feeds the same.
 FEED_LINES = 6
 BAD_HEIGHT_STEP = 48
-# A run of at least this many white rows goes out as its own narrow band.
-WHITE_RUN = 4
+# A run of at least this many white rows goes out as its own narrow band. Bands only ever
+# meet at white rows: where a printer pauses between two commands, the pause prints nothing.
+WHITE_RUN = 1
 COLUMN_STRIPE = 24  # ESC * prints stripes of 24 dots
 
 

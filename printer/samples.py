@@ -1,6 +1,7 @@
 """Realistic sample slips for previews, the benchmark and tests (demo data, not configuration).
 
-``python -m printer.samples docs/tickets`` writes the PNG previews.
+``python -m printer.samples docs/tickets`` writes the PNG previews (``full`` mode, and one
+``compact`` ticket drawn back from its bytes).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def previews() -> dict[str, tuple[TicketSlip | DocumentSlip, int]]:
                 service_vi="Trả kết quả",
                 service_en="Result pick-up",
                 language="en",
-                counters=("Quầy 8",),
+                counters=("Counter 8",),
                 ahead=2,
                 wait_minutes=4,
                 cutoff=None,
@@ -130,6 +131,15 @@ def write_previews(folder: Path) -> list[Path]:
         path = folder / f"{stem}.png"
         image.save(path, optimize=True)
         written.append(path)
+    # Compact mode, as the printer gets it: drawn back from the ESC/POS bytes.
+    from printer.decode import decode, to_image
+    from printer.escpos_bytes import render_escpos
+    from printer.spec import parse_printer_uri
+
+    compact = render_escpos(sample_ticket(), parse_printer_uri("dummy?mode=compact"))
+    path = folder / "ticket-80mm-compact.png"
+    to_image(decode(compact), 576).save(path, optimize=True)
+    written.append(path)
     return written
 
 
