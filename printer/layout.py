@@ -103,14 +103,13 @@ class TicketSlip:
 
     ``priority_label`` is the mark printed white on black ("ƯU TIÊN"), ``priority_group`` the
     group under it. ``language``: what the citizen chose at the kiosk. A Vietnamese ticket
-    prints nothing in English; an English one prints ``service_en`` with the Vietnamese name
-    under it (the name on the hall display). ``wait_minutes`` is already rounded by the caller
-    (``None``: no estimate; 0: very soon). ``track_url`` is ``None`` when no address a phone
-    can open is known: then no QR code is printed. ``cutoff``: for same-day services, the time
-    after which an application may be settled the next working day. ``issued_at`` must be
-    timezone-aware and already in local time (Asia/Ho_Chi_Minh): it is printed as is. Raises
-    ValueError for a naive time, a negative count or wait, or an English ticket without
-    ``service_en``.
+    prints nothing in English; an English one prints ``service_en`` (if the service has one)
+    with the Vietnamese name under it (the name on the hall display). ``wait_minutes`` is
+    already rounded by the caller (``None``: no estimate; 0: very soon). ``track_url`` is
+    ``None`` when no address a phone can open is known: then no QR code is printed. ``cutoff``:
+    for same-day services, the time after which an application may be settled the next working
+    day. ``issued_at`` must be timezone-aware and already in local time (Asia/Ho_Chi_Minh): it
+    is printed as is. Raises ValueError for a naive time or a negative count or wait.
     """
 
     header_lines: tuple[str, ...]
@@ -141,8 +140,6 @@ class TicketSlip:
             raise ValueError("TicketSlip.number must not be empty")
         if self.language not in WORDINGS:
             raise ValueError(f"TicketSlip.language must be vi or en, not {self.language!r}")
-        if self.language == "en" and not self.service_en:
-            raise ValueError("an English TicketSlip needs service_en")
         for name in ("site_name", "number", "service_vi"):
             object.__setattr__(self, name, _nfc(getattr(self, name)))
         for name in ("service_en", "priority_label", "priority_group", "procedure", "track_url"):
@@ -201,7 +198,7 @@ def ticket_blocks(slip: TicketSlip, width_px: int = 576) -> tuple[Block, ...]:
             "center",
         ),
     ]
-    if english:
+    if english and slip.service_en:
         blocks.append(Text(slip.service_vi, "small", align="center"))
     if slip.procedure:
         blocks.append(Text(w.procedure.format(procedure=slip.procedure), "small", align="center"))

@@ -116,7 +116,7 @@ def ticket_slip(
     assert site is not None
     service = site.service(ticket.service)
     assert service is not None
-    english = language == "en" and bool(service.name_en)
+    english = language == "en"
     org = cfg.settings.organisation
     ahead = ahead_of(s, ticket)
     waiting = ticket.status in ("waiting", "transferred")

@@ -125,8 +125,9 @@ def test_an_english_ticket_speaks_english_and_keeps_the_vietnamese_service_name(
     ):
         assert expected in text
     assert "SỐ THỨ TỰ" not in text and "Quét" not in text
-    with pytest.raises(ValueError, match="service_en"):
-        sample_ticket(language="en", service_en=None)
+    # A service without an English name: its Vietnamese name, once, in an English ticket.
+    text = all_text(ticket_blocks(sample_ticket(language="en", service_en=None)))
+    assert text.count("Chứng thực bản sao") == 1 and "QUEUE NUMBER" in text
 
 
 def test_wait_lines_follow_the_given_minutes() -> None:
