@@ -9,6 +9,7 @@ NAME, fetches the jobs; the options say how to encode for its printer.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 from kiosk.config import Config
@@ -16,6 +17,7 @@ from kiosk.domain.errors import InvalidInput
 from kiosk.settings import Settings
 from printer.spec import PrinterSpec, parse_printer_uri
 
+log = logging.getLogger(__name__)
 DEFAULT_RENDER = "dummy?profile=TM-T20II"
 AGENT = "agent:"
 
@@ -81,7 +83,13 @@ def server_printers(cfg: Config, settings: Settings) -> dict[str | None, Printer
 
 
 def check_printers(cfg: Config, settings: Settings) -> None:
-    """Fail start-up with a clear message when a printer setting cannot be parsed."""
+    """Fail start-up with a clear message when a printer setting cannot be parsed; warn when
+    tickets may print no tracking QR code for want of ``MOTCUA_PUBLIC_URL``."""
+    from kiosk.printing.slips import public_url_problem
+
+    problem = public_url_problem(settings.public_url)
+    if problem:
+        log.warning("%s", problem)
     uris = [settings.printer] if settings.printer else []
     uris += [k.printer for s in cfg.sites for k in s.kiosks if k.printer != "none"]
     for uri in uris:

@@ -125,21 +125,11 @@ def print_workers(
     app: WorkerContext, publish: Callable[[Sequence[TicketChanged]], None]
 ) -> list[PrintWorker]:
     """One (unstarted) worker per printer the server drives itself. Raises InvalidInput for a
-    printer setting that cannot be parsed; warns once when no public address is configured."""
+    printer setting that cannot be parsed; warns when no public address is configured."""
     from kiosk.printing.routing import check_printers, server_printers
 
     check_printers(app.config, app.settings)
-    warn_without_public_url(app.settings.public_url)
     return [
         PrintWorker(app, key, spec, publish=publish, default_base=app.settings.public_url)
         for key, spec in server_printers(app.config, app.settings).items()
     ]
-
-
-def warn_without_public_url(public_url: str | None) -> None:
-    """Log the start-up warning ``/healthz`` repeats as its ``public_url`` check."""
-    from kiosk.printing.slips import public_url_problem
-
-    problem = public_url_problem(public_url)
-    if problem:
-        log.warning("%s", problem)

@@ -15,8 +15,9 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.models import PrintJob, Ticket
+from kiosk.printing.routing import check_printers
 from kiosk.printing.slips import ticket_slip
-from kiosk.printing.worker import PrintWorker, warn_without_public_url
+from kiosk.printing.worker import PrintWorker
 from printer.blocks import InvertedBanner, Rule, Text, flatten
 from printer.decode import decode, to_image
 from printer.escpos_bytes import render_escpos
@@ -225,8 +226,9 @@ def test_never_a_loopback_address_in_the_qr_code(
         assert health["public_url"]["ok"] is False
         assert "MOTCUA_PUBLIC_URL" in health["public_url"]["detail"]
         assert health["status"] == "ok"
+        m = app.extensions["motcua"]
         with caplog.at_level(logging.WARNING):
-            warn_without_public_url(None)
+            check_printers(m.config, m.settings)  # at start (serve, and each print worker)
         assert "MOTCUA_PUBLIC_URL is not set" in caplog.text
     finally:
         app.extensions["motcua"].db.dispose()
