@@ -19,6 +19,7 @@ import random
 import statistics
 import sys
 import time
+from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from kiosk.domain.waits import wait_minutes  # noqa: E402
 from printer.escpos_bytes import render_escpos, render_preview  # noqa: E402
 from printer.layout import TicketSlip  # noqa: E402
 from printer.samples import sample_ticket  # noqa: E402
@@ -35,49 +37,72 @@ from printer.spec import parse_printer_uri  # noqa: E402
 BAUD = 115_200
 PAPERS = {"80mm": "TM-T20II", "58mm": "POS-5890"}
 MODES = ("full", "compact")
+# (prefix, name, English name, counters, same-day service: the cut-off line is printed)
 SERVICES = [
     (
         "A",
         "Chứng thực bản sao từ bản chính, chữ ký, hợp đồng",
         "Certification",
         ("Quầy 1", "Quầy 2"),
+        True,
     ),
-    ("B", "Hộ tịch – Đăng ký khai sinh, kết hôn, khai tử", "Civil status", ("Quầy 3",)),
-    ("C", "Đất đai – Xây dựng", "Land and construction", ("Quầy 4",)),
-    ("D", "Lao động – TBXH, người có công", "Labour and social protection", ("Quầy 5", "Quầy 6")),
-    ("E", "Hộ kinh doanh", "Household business", ("Quầy 6",)),
-    ("H", "Hỗ trợ dịch vụ công trực tuyến", "Online-service help", ("Quầy 7",)),
-    ("K", "Trả kết quả", "Result pick-up", ("Quầy 8",)),
+    ("B", "Hộ tịch – Đăng ký khai sinh, kết hôn, khai tử", "Civil status", ("Quầy 3",), True),
+    ("C", "Đất đai – Xây dựng", "Land and construction", ("Quầy 4",), False),
+    (
+        "D",
+        "Lao động – TBXH, người có công",
+        "Labour and social protection",
+        ("Quầy 5", "Quầy 6"),
+        False,
+    ),
+    ("E", "Hộ kinh doanh", "Household business", ("Quầy 6",), False),
+    ("H", "Hỗ trợ dịch vụ công trực tuyến", "Online-service help", ("Quầy 7",), False),
+    ("K", "Trả kết quả", "Result pick-up", ("Quầy 8",), False),
 ]
-PRIORITY = ["Người cao tuổi", "Người khuyết tật", "Phụ nữ mang thai, người nuôi con nhỏ"]
-PROCEDURES = ["Đăng ký thường trú", "Cấp bản sao trích lục hộ tịch", "Chứng thực hợp đồng"]
+PRIORITY = [
+    ("Người cao tuổi", "Older people"),
+    ("Người khuyết tật", "People with disabilities"),
+    ("Phụ nữ mang thai, người nuôi con nhỏ", "Pregnant women, parents of infants"),
+]
+PROCEDURES = [
+    ("Đăng ký thường trú", "Permanent residence registration"),
+    ("Cấp bản sao trích lục hộ tịch", "Copy of a civil status extract"),
+    ("Chứng thực hợp đồng", "Certification of a contract"),
+]
 
 
 def make_tickets(count: int, seed: int) -> list[TicketSlip]:
-    """``count`` varied, realistic tickets (same seed, same tickets)."""
+    """``count`` varied, realistic tickets (same seed, same tickets): one in five in English,
+    about one in seven for priority, one in five with a procedure, same-day services with the
+    cut-off line, waits from none to 90 minutes rounded as citizens see them."""
     rng = random.Random(seed)
     base = sample_ticket()
     tickets = []
     for i in range(count):
-        prefix, name, name_en, counters = rng.choice(SERVICES)
+        prefix, name, name_en, counters, same_day = rng.choice(SERVICES)
         english = rng.random() < 0.2
+        group = rng.choice(PRIORITY) if rng.random() < 0.15 else None
+        procedure = rng.choice(PROCEDURES) if rng.random() < 0.2 else None
+        wait_s = None if rng.random() < 0.1 else rng.randint(0, 5400)
         tickets.append(
             TicketSlip(
                 header_lines=base.header_lines,
                 site_name=base.site_name,
                 number=f"{prefix}{rng.randint(1, 999):03d}",
                 service_vi=name,
-                service_en=name_en if english else None,
+                service_en=name_en,
+                language="en" if english else "vi",
                 issued_at=base.issued_at + timedelta(minutes=3 * i),
                 ahead=rng.randint(0, 60),
-                estimated_wait_s=None if rng.random() < 0.1 else rng.randint(0, 5400),
-                counters=counters,
+                wait_minutes=wait_minutes(wait_s),
+                counters=tuple(c.replace("Quầy", "Counter") for c in counters)
+                if english
+                else counters,
                 track_url=f"https://motcua.example.vn/t/{rng.randbytes(8).hex()[:14]}",
-                priority_label=(
-                    f"ƯU TIÊN – {rng.choice(PRIORITY)}" if rng.random() < 0.15 else None
-                ),
-                procedure=rng.choice(PROCEDURES) if rng.random() < 0.2 else None,
-                notice_en="Queue number only – not a dossier receipt" if english else None,
+                priority_label=("PRIORITY" if english else "ƯU TIÊN") if group else None,
+                priority_group=(group[1] if english else group[0]) if group else None,
+                procedure=(procedure[1] if english else procedure[0]) if procedure else None,
+                cutoff=clock_time(15, 0) if same_day else None,
             )
         )
     return tickets

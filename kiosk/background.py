@@ -76,19 +76,13 @@ def start_background(app: Any) -> list[threading.Thread]:
     """Start the housekeeping and display-presence threads and one print worker per
     server-driven printer.
     ``MOTCUA_PRINT_WORKERS=0`` leaves printing to another process (several servers)."""
-    from kiosk.printing import check_printers, server_printers
-    from printer.worker import PrintWorker
+    from kiosk.printing.worker import print_workers
 
     m = app.extensions["motcua"]
     core = m
     threads: list[threading.Thread] = [Housekeeper(core), PresenceBeat(core, m.presence)]
     if m.settings.print_workers:
-        check_printers(m.config, m.settings)
-        default_base = m.settings.public_url or "http://127.0.0.1:8000"
-        workers = [
-            PrintWorker(m, key, spec, publish=m.publisher.publish, default_base=default_base)
-            for key, spec in server_printers(m.config, m.settings).items()
-        ]
+        workers = print_workers(m, m.publisher.publish)
 
         def wake() -> None:
             for w in workers:

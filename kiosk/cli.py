@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--token", required=True)
     agent.add_argument("--printer", default=None, help="printer URI, e.g. usb:0x0416:0x5011")
 
+    png = sub.add_parser(
+        "escpos-png", help="draw an ESC/POS job file (e.g. a spooled ticket) as PNG"
+    )
+    png.add_argument("source", help="ESC/POS file, e.g. instance/spool/kiosk-hall-1/*.escpos")
+    png.add_argument("target", help="PNG file to write, or - for standard output")
+    png.add_argument("--width", type=int, default=None, help="paper width in dots (576, 384)")
+
     sub.add_parser("demo", help="create the demo accounts and devices (idempotent), print them")
     return p
 
@@ -217,6 +224,22 @@ def cmd_print_agent(args: argparse.Namespace) -> int:
     return run_agent(args.server, args.token, args.printer)
 
 
+def cmd_escpos_png(args: argparse.Namespace) -> int:
+    from printer.decode import escpos_file_to_png
+
+    if args.width is not None and not 8 <= args.width <= 4096:
+        raise CliError("--width must be between 8 and 4096 dots")
+    try:
+        width, height = escpos_file_to_png(args.source, args.target, args.width)
+    except OSError as exc:
+        raise CliError(f"{exc.filename or args.source}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise CliError(f"not an ESC/POS job we can draw: {exc}") from None
+    if args.target != "-":
+        print(f"{args.target}: {width} x {height} dots")
+    return 0
+
+
 def cmd_demo(_args: argparse.Namespace) -> int:
     from kiosk.demo import create_demo
 
@@ -234,6 +257,7 @@ COMMANDS = {
     "device": cmd_device,
     "token": cmd_token,
     "print-agent": cmd_print_agent,
+    "escpos-png": cmd_escpos_png,
     "demo": cmd_demo,
 }
 

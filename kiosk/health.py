@@ -12,7 +12,8 @@ from sqlalchemy import func, select, text
 from kiosk.domain.clock import local
 from kiosk.domain.presence import display_health
 from kiosk.models import PrinterStatus, PrintJob
-from kiosk.printing import printer_key
+from kiosk.printing import printer_keys
+from kiosk.printing.slips import public_url_problem
 from kiosk.services import ctx
 from kiosk.storage import writable
 
@@ -35,6 +36,9 @@ def healthz() -> Any:
     # Displays are reported for the console's alarms but leave `status` alone: a hall runs on
     # without its screen, and one not yet set up must not mark the server degraded.
     body["displays"] = _displays(app) if readable else []
+    # Likewise a missing public address: tickets then print without a tracking QR code.
+    problem = public_url_problem(app.settings.public_url)
+    body["public_url"] = {"ok": problem is None, "url": app.settings.public_url, "detail": problem}
     # Which server process answered (``motcua serve --workers N`` runs several).
     body["process"] = os.getpid()
     return jsonify(body), 503 if status == "down" else 200
@@ -75,15 +79,15 @@ def _message_queue(url: str | None) -> dict[str, Any]:
 
 
 def _printers(app: Any) -> list[dict[str, Any]]:
-    """One entry per printer: recent failures, jobs stuck in the queue, the last status report
-    (offline, paper out) and, for print agents, whether they were seen lately."""
+    """One entry per printer: its state, recent failures, jobs stuck in the queue, the last
+    status report (offline, paper out) and the outcome of its last job.
+
+    ``state`` is "unknown" for a printer that has neither printed nor reported yet (a fresh
+    installation is not an alarm), "failing" once its last job failed (until one prints),
+    "offline" or "paper_out" from its own report, else "ok".
+    """
     now = app.clock.now()
-    names = {
-        printer_key(app.config, app.settings, k.name)
-        for site in app.config.sites
-        for k in site.kiosks
-        if k.printer != "none"
-    }
+    names = printer_keys(app.config, app.settings)
     with app.db.read() as s:
         failed = dict(
             s.execute(
@@ -109,11 +113,16 @@ def _printers(app: Any) -> list[dict[str, Any]]:
             ).all()
         )
         reports = {r.printer: r for r in s.scalars(select(PrinterStatus))}
+    shared = reports.get("*")  # the one worker of MOTCUA_PRINTER reports for every printer
     out = []
-    for name in sorted(n for n in names | set(failed) | set(stuck) if n):
-        report = reports.get(name) or reports.get("*")
-        state = report.status if report else {}
+    for name in sorted(n for n in names | set(failed) | set(stuck) if n and n != "*"):
+        own = reports.get(name)
+        state = {**(shared.status if shared else {}), **(own.status if own else {})}
+        seen = max((r.seen_at for r in (own, shared) if r is not None), default=None)
+        last_job = state.get("last_job") or {}
         problems = []
+        if last_job.get("ok") is False:
+            problems.append("failing")
         if failed.get(name):
             problems.append("recent_failures")
         if stuck.get(name):
@@ -122,15 +131,23 @@ def _printers(app: Any) -> list[dict[str, Any]]:
             problems.append("offline")
         if state.get("paper") in ("out", "empty"):
             problems.append("paper_out")
+        if not problems:
+            label = "ok" if last_job.get("ok") or state.get("online") is True else "unknown"
+        elif {"failing", "recent_failures", "jobs_waiting"} & set(problems):
+            label = "failing"
+        else:
+            label = problems[0]  # offline or paper_out
         out.append(
             {
                 "name": name,
                 "ok": not problems,
+                "state": label,
                 "problems": problems,
                 "queued": queued.get(name, 0),
                 "failed_recently": failed.get(name, 0),
                 "paper": state.get("paper"),
-                "last_seen": local(app.clock, report.seen_at).isoformat() if report else None,
+                "last_error": last_job.get("error"),
+                "last_seen": local(app.clock, seen).isoformat() if seen else None,
             }
         )
     return out

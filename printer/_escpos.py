@@ -16,6 +16,9 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import Any, Protocol
+
+from PIL import Image
 
 _ENV = "ESCPOS_CAPABILITIES_PICKLE_DIR"
 
@@ -93,8 +96,32 @@ from escpos.escpos import Escpos  # noqa: E402
 from escpos.exceptions import DeviceNotFoundError  # noqa: E402
 from escpos.exceptions import Error as EscposError  # noqa: E402
 
+
+class EscposPrinter(Protocol):
+    """The part of a python-escpos printer object (``Escpos`` subclasses) that we use."""
+
+    profile: Any  # escpos.capabilities.Profile
+
+    def _raw(self, msg: bytes) -> None: ...
+
+    def hw(self, hw: str) -> None: ...
+
+    def set(self, **kwargs: object) -> None: ...
+
+    def textln(self, txt: str = "") -> None: ...
+
+    def qr(self, content: str, **kwargs: object) -> None: ...
+
+    def image(self, img_source: Image.Image, **kwargs: object) -> None: ...
+
+    def cut(self, mode: str = "FULL", feed: bool = True) -> None: ...
+
+    def print_and_feed(self, n: int = 1) -> None: ...
+
+
 __all__ = [
     "DeviceNotFoundError",
+    "EscposPrinter",
     "Escpos",
     "EscposError",
     "QR_ECLEVEL_M",

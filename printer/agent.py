@@ -21,8 +21,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from printer.port import PrinterError
 from printer.spec import parse_printer_uri
-from printer.transports import PrinterError, Transport, open_transport
+from printer.transports import Transport, open_transport
 
 log = logging.getLogger("motcua.print-agent")
 LONG_POLL_S = 20
@@ -109,9 +110,9 @@ class Agent:
         self._next_status = now + STATUS_EVERY_S
         state = self.transport.status()
         body = {
-            "online": state.get("online"),
-            "paper": state.get("paper"),
-            "detail": (state.get("detail") or None) and str(state["detail"])[:300],
+            "online": state.online,
+            "paper": state.paper,
+            "detail": state.detail[:300] if state.detail else None,
         }
         self._call("POST", "/api/v1/printers/status", body, timeout=10)
 

@@ -97,3 +97,34 @@ def covers(font: ImageFont.FreeTypeFont, text: str) -> bool:
     """True if ``font`` has a real glyph (not the "missing" box) for every character of ``text``."""
     missing = bytes(font.getmask("\uffff"))
     return all(ch.isspace() or bytes(font.getmask(ch)) != missing for ch in text)
+
+
+MONO_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf"),
+    ("NotoSansMono-Regular.ttf", "NotoSansMono-Bold.ttf"),
+)
+
+
+@lru_cache(maxsize=1)
+def mono_font_paths() -> tuple[Path, Path]:
+    """(regular, bold) monospaced font files (for drawing printer-font text), else the slip
+    font's. Raises FontNotFoundError."""
+    for regular, bold in MONO_FAMILIES:
+        found_regular, found_bold = _find(regular), _find(bold)
+        if found_regular and found_bold:
+            return found_regular, found_bold
+    return font_paths()
+
+
+def load_mono_font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """A monospaced font at ``size`` pixels. Raises FontNotFoundError."""
+    cache: dict[tuple[int, bool], ImageFont.FreeTypeFont] | None = getattr(
+        _per_thread, "mono", None
+    )
+    if cache is None:
+        cache = _per_thread.mono = {}
+    font = cache.get((size, bold))
+    if font is None:
+        regular, heavy = mono_font_paths()
+        font = cache[(size, bold)] = ImageFont.truetype(str(heavy if bold else regular), size)
+    return font

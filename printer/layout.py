@@ -1,19 +1,19 @@
 """What goes on a queue ticket and on a reference document, as blocks and as an image.
 
-A queue ticket is a place in a line, nothing more (domain/ONE-STOP.md §4): it never says
-"giấy tiếp nhận" or "hẹn trả kết quả", carries no signature, promise or personal data, and the
-wait is always marked as an estimate. The Vietnamese defaults below can be replaced from
-configuration through `TicketWording`.
+A queue ticket is a place in a line, nothing more: it is not the official receipt of a dossier
+and says so, carries no signature, promise or personal data, is valid on its day only, and the
+people ahead and the wait are always marked as estimates. It speaks the citizen's language:
+Vietnamese, or English when the citizen chose English (`TicketWording`).
 
 Pure: no printer, no device. `printer.escpos_bytes` turns the blocks or the image into bytes.
 """
 
 from __future__ import annotations
 
-import math
 import unicodedata
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Literal
 
 from PIL import Image
 
@@ -25,32 +25,68 @@ from printer.blocks import (
     Rule,
     Spacer,
     Text,
-    render_blocks,
 )
+from printer.render import render_blocks
 
 # Below this paper width the QR code goes under the details instead of beside them.
 SIDE_BY_SIDE_MIN_PX = 480
+# The QR code's column on 576-dot paper: 4 dots (0.5 mm) a module, which phones read easily.
+QR_SIDE_PX = 150
 NBSP = "\u00a0"
 
-DEFAULT_NOTICE_VI = "Số thứ tự xếp hàng – không phải giấy tiếp nhận hồ sơ"
 DEFAULT_CHECKLIST_FOOTER = "Tài liệu tham khảo, không phải giấy tiếp nhận hồ sơ"
+
+Language = Literal["vi", "en"]
+
+
+def _nb(text: str) -> str:
+    """``text`` with no-break spaces: it stays on one line."""
+    return text.replace(" ", NBSP)
 
 
 @dataclass(frozen=True)
 class TicketWording:
-    """The fixed phrases of a ticket. ``wait`` must keep saying the figure is only an estimate."""
+    """The fixed phrases of a ticket in one language.
 
-    number_label: str = "SỐ THỨ TỰ"
-    ahead: str = "Trước bạn: {n}" + NBSP + "người"
-    # No-break spaces keep "~15 phút" and the whole parenthesis on one line each.
-    wait: str = (
-        "Dự kiến chờ: ~{m}" + NBSP + "phút " + "(dự kiến, chỉ để tham khảo)".replace(" ", NBSP)
-    )
-    counters: str = "{counters}"
-    procedure: str = "Thủ tục: {procedure}"
-    qr_caption: str = "Quét để theo dõi lượt của bạn"
-    qr_caption_en: str = "Scan to follow your turn"
+    ``ahead`` and the waits must keep saying the figures are only estimates; ``cutoff`` says a
+    late application may be settled the next working day (a hint, never a promise).
+    """
+
+    number_label: str
+    ahead: str
+    wait: str
+    wait_soon: str
+    procedure: str
+    qr_caption: str
+    valid_today: str
+    cutoff: str
+    notice: str
     time_format: str = "%d/%m/%Y %H:%M"
+
+
+VIETNAMESE = TicketWording(
+    number_label="SỐ THỨ TỰ",
+    ahead="Số người chờ trước: {n}" + NBSP + _nb("(dự kiến)"),
+    wait="Dự kiến chờ: " + _nb("khoảng {m} phút"),
+    wait_soon="Dự kiến chờ: " + _nb("sắp đến lượt"),
+    procedure="Thủ tục: {procedure}",
+    qr_caption="Quét mã để theo dõi lượt của Ông/Bà",
+    valid_today="Phiếu chỉ có giá trị trong ngày",
+    cutoff="Hồ sơ nhận sau {time} có thể được trả kết quả ngày làm việc sau",
+    notice="Số thứ tự xếp hàng – không phải giấy tiếp nhận hồ sơ",
+)
+ENGLISH = TicketWording(
+    number_label="QUEUE NUMBER",
+    ahead="People ahead: {n}" + NBSP + _nb("(estimate)"),
+    wait="Estimated wait: " + _nb("about {m} min"),
+    wait_soon="Estimated wait: " + _nb("very soon"),
+    procedure="Procedure: {procedure}",
+    qr_caption="Scan to follow your turn",
+    valid_today="Valid today only",
+    cutoff="Applications after {time} may get their result the next working day",
+    notice="Queue number only – not a dossier receipt",
+)
+WORDINGS: dict[str, TicketWording] = {"vi": VIETNAMESE, "en": ENGLISH}
 
 
 def _nfc(text: str) -> str:
@@ -65,41 +101,56 @@ def _nfc_opt(text: str | None) -> str | None:
 class TicketSlip:
     """Everything printed on one queue ticket. Text is NFC-normalised on construction.
 
-    ``issued_at`` must be timezone-aware and already in local time (Asia/Ho_Chi_Minh): it is
-    printed as is. Raises ValueError for a naive time or a negative count.
+    ``priority_label`` is the mark printed white on black ("ƯU TIÊN"), ``priority_group`` the
+    group under it. ``language``: what the citizen chose at the kiosk. A Vietnamese ticket
+    prints nothing in English; an English one prints ``service_en`` (if the service has one)
+    with the Vietnamese name under it (the name on the hall display). ``wait_minutes`` is
+    already rounded by the caller (``None``: no estimate; 0: very soon). ``track_url`` is
+    ``None`` when no address a phone can open is known: then no QR code is printed. ``cutoff``:
+    for same-day services, the time after which an application may be settled the next working
+    day. ``issued_at`` must be timezone-aware and already in local time (Asia/Ho_Chi_Minh): it
+    is printed as is. Raises ValueError for a naive time or a negative count or wait.
     """
 
     header_lines: tuple[str, ...]
     site_name: str
     number: str
     service_vi: str
-    service_en: str | None
     issued_at: datetime
     ahead: int
-    estimated_wait_s: int | None
+    wait_minutes: int | None
     counters: tuple[str, ...]
-    track_url: str
+    track_url: str | None
+    language: Language = "vi"
+    service_en: str | None = None
     priority_label: str | None = None
+    priority_group: str | None = None
     procedure: str | None = None
-    notice_vi: str = DEFAULT_NOTICE_VI
-    notice_en: str | None = None
-    wording: TicketWording = field(default_factory=TicketWording)
+    cutoff: time | None = None
+    wording: TicketWording | None = None
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None or self.issued_at.utcoffset() is None:
             raise ValueError("TicketSlip.issued_at must be timezone-aware (local time)")
         if self.ahead < 0:
             raise ValueError("TicketSlip.ahead must not be negative")
-        if self.estimated_wait_s is not None and self.estimated_wait_s < 0:
-            raise ValueError("TicketSlip.estimated_wait_s must not be negative")
+        if self.wait_minutes is not None and self.wait_minutes < 0:
+            raise ValueError("TicketSlip.wait_minutes must not be negative")
         if not self.number.strip():
             raise ValueError("TicketSlip.number must not be empty")
-        for name in ("site_name", "number", "service_vi", "notice_vi", "track_url"):
+        if self.language not in WORDINGS:
+            raise ValueError(f"TicketSlip.language must be vi or en, not {self.language!r}")
+        for name in ("site_name", "number", "service_vi"):
             object.__setattr__(self, name, _nfc(getattr(self, name)))
-        for name in ("service_en", "priority_label", "procedure", "notice_en"):
+        for name in ("service_en", "priority_label", "priority_group", "procedure", "track_url"):
             object.__setattr__(self, name, _nfc_opt(getattr(self, name)))
         for name in ("header_lines", "counters"):
             object.__setattr__(self, name, tuple(_nfc(s) for s in getattr(self, name)))
+
+    @property
+    def words(self) -> TicketWording:
+        """The wording in force (``wording``, else the language's)."""
+        return self.wording or WORDINGS[self.language]
 
 
 @dataclass(frozen=True)
@@ -122,56 +173,66 @@ class DocumentSlip:
     time_format: str = "%d/%m/%Y %H:%M"
 
 
-def wait_minutes(seconds: int) -> int:
-    """Minutes shown for an estimated wait: rounded up, never below 1."""
-    return max(1, math.ceil(seconds / 60))
-
-
 def ticket_blocks(slip: TicketSlip, width_px: int = 576) -> tuple[Block, ...]:
     """The blocks of a queue ticket for paper ``width_px`` dots wide."""
-    w = slip.wording
+    w = slip.words
+    english = slip.language == "en"
     blocks: list[Block] = [
         Text(line, "small", bold=True, align="center", shrink_to=15) for line in slip.header_lines
     ]
     if slip.site_name:
         blocks.append(Text(slip.site_name, "small", align="center", shrink_to=16))
     if slip.priority_label:
-        blocks += [Spacer(6), InvertedBanner(slip.priority_label, "large")]
+        blocks += [Spacer(4), InvertedBanner(slip.priority_label, "large", full_width=False)]
+        if slip.priority_group:
+            blocks.append(Text(slip.priority_group, "body", bold=True, align="center"))
     blocks += [
         Rule(thickness=2, pad=4, label=w.number_label or None),
-        Spacer(8),
+        Spacer(6),
         Text(slip.number, "huge", bold=True, align="center", shrink_to=48, tight=True),
-        Spacer(10),
-        Text(slip.service_vi, "large", bold=True, align="center"),
+        Spacer(6),
+        Text(
+            slip.service_en if english and slip.service_en else slip.service_vi,
+            "large",
+            True,
+            "center",
+        ),
     ]
-    if slip.service_en:
-        blocks.append(Text(slip.service_en, "body", align="center"))
+    if english and slip.service_en:
+        blocks.append(Text(slip.service_vi, "small", align="center"))
     if slip.procedure:
         blocks.append(Text(w.procedure.format(procedure=slip.procedure), "small", align="center"))
     blocks.append(Rule(thickness=1, pad=5))
 
-    details: list[Block] = [Text(slip.issued_at.strftime(w.time_format), "body", bold=True)]
-    queue_line = w.ahead.format(n=slip.ahead)
-    if slip.estimated_wait_s is not None:
-        queue_line += " · " + w.wait.format(m=wait_minutes(slip.estimated_wait_s))
-    details.append(Text(queue_line, "body"))
+    details: list[Block] = [
+        Text(slip.issued_at.strftime(w.time_format), "body", bold=True),
+        Text(w.ahead.format(n=slip.ahead), "body"),
+    ]
+    if slip.wait_minutes is not None:
+        wait = w.wait.format(m=slip.wait_minutes) if slip.wait_minutes else w.wait_soon
+        details.append(Text(wait, "body"))
     if slip.counters:
-        details.append(Text(w.counters.format(counters=" · ".join(slip.counters)), "body", True))
-    caption = w.qr_caption + (f" / {w.qr_caption_en}" if slip.service_en else "")
-    if width_px >= SIDE_BY_SIDE_MIN_PX:
-        details.append(Text(caption, "small"))
-        blocks.append(Columns(main=_spaced(details, 4), side=(QR(slip.track_url),), side_px=190))
+        details.append(Text(" · ".join(slip.counters), "body", True))
+    if slip.track_url is None:
+        blocks += _spaced(details, 4)
+    elif width_px >= SIDE_BY_SIDE_MIN_PX:
+        details.append(Text(w.qr_caption, "small"))
+        blocks.append(
+            Columns(main=_spaced(details, 4), side=(QR(slip.track_url),), side_px=QR_SIDE_PX)
+        )
     else:
         blocks += [
             *_spaced(details, 4),
             QR(slip.track_url, max_px=width_px // 2),
-            Text(caption, "small", align="center"),
+            Text(w.qr_caption, "small", align="center"),
         ]
 
     blocks.append(Rule(thickness=1, pad=5))
-    blocks.append(Text(slip.notice_vi, "small", bold=True, align="center", shrink_to=16))
-    if slip.notice_en:
-        blocks.append(Text(slip.notice_en, "small", align="center", shrink_to=16))
+    blocks.append(Text(w.valid_today, "small", bold=True, align="center", shrink_to=15))
+    if slip.cutoff is not None:
+        cutoff = w.cutoff.format(time=slip.cutoff.strftime("%H:%M"))
+        blocks.append(Text(cutoff, "small", align="center", shrink_to=17))
+    blocks.append(Text(w.notice, "small", align="center", shrink_to=15))
     return tuple(blocks)
 
 

@@ -1,13 +1,14 @@
 """Realistic sample slips for previews, the benchmark and tests (demo data, not configuration).
 
-``python -m printer.samples docs/tickets`` writes the PNG previews.
+``python -m printer.samples docs/tickets`` writes the PNG previews (``full`` mode, and one
+``compact`` ticket drawn back from its bytes).
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,12 +31,12 @@ def sample_ticket(**changes: Any) -> TicketSlip:
         site_name=SITE,
         number="A012",
         service_vi="Chứng thực bản sao từ bản chính, chữ ký, hợp đồng",
-        service_en=None,
         issued_at=datetime(2025, 7, 25, 8, 15, tzinfo=TZ),
         ahead=5,
-        estimated_wait_s=900,
+        wait_minutes=15,
         counters=("Quầy 1", "Quầy 2"),
         track_url=TRACK_URL,
+        cutoff=time(15, 0),
     )
     return replace(slip, **changes)
 
@@ -73,7 +74,7 @@ def previews() -> dict[str, tuple[TicketSlip | DocumentSlip, int]]:
                 service_vi="Hộ tịch – Đăng ký khai sinh, kết hôn, khai tử",
                 counters=("Quầy 3",),
                 ahead=12,
-                estimated_wait_s=2700,
+                wait_minutes=45,
                 issued_at=datetime(2025, 7, 25, 9, 42, tzinfo=TZ),
             ),
             576,
@@ -81,9 +82,10 @@ def previews() -> dict[str, tuple[TicketSlip | DocumentSlip, int]]:
         "ticket-80mm-priority": (
             sample_ticket(
                 number="A013",
-                priority_label="ƯU TIÊN – Người cao tuổi",
+                priority_label="ƯU TIÊN",
+                priority_group="Người cao tuổi",
                 ahead=0,
-                estimated_wait_s=120,
+                wait_minutes=2,
             ),
             576,
         ),
@@ -92,10 +94,11 @@ def previews() -> dict[str, tuple[TicketSlip | DocumentSlip, int]]:
                 number="K005",
                 service_vi="Trả kết quả",
                 service_en="Result pick-up",
-                counters=("Quầy 8",),
+                language="en",
+                counters=("Counter 8",),
                 ahead=2,
-                estimated_wait_s=240,
-                notice_en="Queue number only – not a dossier receipt",
+                wait_minutes=4,
+                cutoff=None,
             ),
             576,
         ),
@@ -106,7 +109,8 @@ def previews() -> dict[str, tuple[TicketSlip | DocumentSlip, int]]:
                 procedure="Đăng ký thường trú",
                 counters=("Quầy 7",),
                 ahead=3,
-                estimated_wait_s=None,
+                wait_minutes=None,
+                cutoff=None,
             ),
             576,
         ),
@@ -127,6 +131,15 @@ def write_previews(folder: Path) -> list[Path]:
         path = folder / f"{stem}.png"
         image.save(path, optimize=True)
         written.append(path)
+    # Compact mode, as the printer gets it: drawn back from the ESC/POS bytes.
+    from printer.decode import decode, to_image
+    from printer.escpos_bytes import render_escpos
+    from printer.spec import parse_printer_uri
+
+    compact = render_escpos(sample_ticket(), parse_printer_uri("dummy?mode=compact"))
+    path = folder / "ticket-80mm-compact.png"
+    to_image(decode(compact), 576).save(path, optimize=True)
+    written.append(path)
     return written
 
 

@@ -12,6 +12,11 @@ The URI form is what ``MOTCUA_PRINTER``, the kiosk config and the CLI carry::
 
 Any of them may end with ``?key=value&...`` to set the other fields, e.g.
 ``network:10.0.0.7?profile=POS-5890&mode=compact&timeout_s=3``.
+
+``status`` says whether a job counts as printed only once the printer answers a real-time
+status query (``DLE EOT``) sent after it: ``on`` (the model answers them), ``off`` (it does not),
+or ``auto`` (the default: required once the printer has answered one). It applies to the
+transports that can read replies: network, usb and serial.
 """
 
 from __future__ import annotations
@@ -26,10 +31,13 @@ from urllib.parse import parse_qsl
 Mode = Literal["full", "compact"]
 Impl = Literal["bitImageRaster", "graphics", "bitImageColumn"]
 Cut = Literal["full", "partial", "none"]
+StatusQuery = Literal["auto", "on", "off"]
+ParamValue = str | int  # a transport parameter: a folder, host, port, device, id, baud rate…
 
 MODES: tuple[str, ...] = ("full", "compact")
 IMPLS: tuple[str, ...] = ("bitImageRaster", "graphics", "bitImageColumn")
 CUTS: tuple[str, ...] = ("full", "partial", "none")
+STATUS_QUERIES: tuple[str, ...] = ("auto", "on", "off")
 
 # transport -> the params it requires
 TRANSPORTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -53,19 +61,21 @@ class PrinterSpec:
     """A printer: its transport and parameters, its escpos profile and how jobs are encoded.
 
     ``width_px=None`` means the profile's media width. ``timeout_s`` bounds connecting, a status
-    query, and each send (plus the time the bytes need on a slow link). Raises ValueError on an
-    impossible combination.
+    query, and each send (plus the time the bytes need on a slow link). ``fragment_height`` is
+    the most rows one raster command carries (the encoder never sends a multiple of 48, which
+    some cheap printers misprint). Raises ValueError on an impossible combination.
     """
 
     transport: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
     profile: str = "TM-T20II"
     width_px: int | None = None
     mode: Mode = "full"
     impl: Impl = "bitImageRaster"
-    fragment_height: int = 960
+    fragment_height: int = 255
     cut: Cut = "partial"
     timeout_s: float = 4.0
+    status: StatusQuery = "auto"
 
     def __post_init__(self) -> None:
         if self.transport not in TRANSPORTS:
@@ -81,6 +91,7 @@ class PrinterSpec:
         _check_choice("mode", self.mode, MODES)
         _check_choice("impl", self.impl, IMPLS)
         _check_choice("cut", self.cut, CUTS)
+        _check_choice("status", self.status, STATUS_QUERIES)
         if not self.profile:
             raise ValueError("printer profile must not be empty")
         if self.width_px is not None and not 64 <= self.width_px <= 4096:
@@ -130,6 +141,7 @@ _OPTION_TYPES: Mapping[str, type] = MappingProxyType(
         "fragment_height": int,
         "cut": str,
         "timeout_s": float,
+        "status": str,
     }
 )
 _HOST_RE = re.compile(r"^[A-Za-z0-9._-]+$")
@@ -156,7 +168,7 @@ def parse_printer_uri(s: str) -> PrinterSpec:
     if kind == "dummy":
         if colon:
             raise ValueError(f"printer {text!r}: 'dummy' takes no argument")
-        params: dict[str, Any] = {}
+        params: dict[str, ParamValue] = {}
     else:
         if not rest:
             raise ValueError(f"printer {text!r}: missing argument (expected {_FORMS})")
@@ -191,11 +203,11 @@ def _parse_options(text: str, query: str) -> dict[str, Any]:
     return options
 
 
-def _parse_spool(text: str, rest: str) -> dict[str, Any]:
+def _parse_spool(text: str, rest: str) -> dict[str, ParamValue]:
     return {"dir": rest}
 
 
-def _parse_network(text: str, rest: str) -> dict[str, Any]:
+def _parse_network(text: str, rest: str) -> dict[str, ParamValue]:
     if rest.startswith("["):
         host, bracket, tail = rest[1:].partition("]")
         if not bracket or not host or (tail and not tail.startswith(":")):
@@ -215,7 +227,7 @@ def _parse_network(text: str, rest: str) -> dict[str, Any]:
     return {"host": host, "port": port}
 
 
-def _parse_usb(text: str, rest: str) -> dict[str, Any]:
+def _parse_usb(text: str, rest: str) -> dict[str, ParamValue]:
     parts = rest.split(":")
     if len(parts) != 2:
         raise ValueError(f"printer {text!r}: expected usb:VID:PID, e.g. usb:0x04b8:0x0202")
@@ -228,7 +240,7 @@ def _parse_usb(text: str, rest: str) -> dict[str, Any]:
     return {"vendor_id": ids[0], "product_id": ids[1]}
 
 
-def _parse_serial(text: str, rest: str) -> dict[str, Any]:
+def _parse_serial(text: str, rest: str) -> dict[str, ParamValue]:
     device, colon, baud_text = rest.rpartition(":")
     if not colon or not baud_text.isdigit():
         # No baud rate given, or the last colon belongs to the device name.
@@ -241,11 +253,11 @@ def _parse_serial(text: str, rest: str) -> dict[str, Any]:
     return {"device": device, "baudrate": baudrate}
 
 
-def _parse_file(text: str, rest: str) -> dict[str, Any]:
+def _parse_file(text: str, rest: str) -> dict[str, ParamValue]:
     return {"path": rest}
 
 
-def _parse_cups(text: str, rest: str) -> dict[str, Any]:
+def _parse_cups(text: str, rest: str) -> dict[str, ParamValue]:
     if not _CUPS_QUEUE_RE.match(rest):
         raise ValueError(f"printer {text!r}: {rest!r} is not a valid CUPS queue name")
     return {"queue": rest}
@@ -269,7 +281,8 @@ def format_printer_uri(spec: PrinterSpec) -> str:
     elif spec.transport == "spool":
         target = f"spool:{p['dir']}"
     elif spec.transport == "network":
-        host = f"[{p['host']}]" if ":" in p["host"] else p["host"]
+        host = str(p["host"])
+        host = f"[{host}]" if ":" in host else host
         target = f"network:{host}:{p['port']}"
     elif spec.transport == "usb":
         target = f"usb:{p['vendor_id']:#06x}:{p['product_id']:#06x}"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.clock import local
 from kiosk.domain.queue import ahead_of
+from kiosk.domain.waits import wait_minutes
 from kiosk.models import Ticket
 from kiosk.services import Services
 
@@ -68,6 +69,7 @@ def ticket_body(s: Session | None, app: Services, t: Ticket) -> dict[str, Any]:
         "counter": t.counter,
         "ahead": ahead,
         "estimated_wait_s": wait,
+        "estimated_wait_min": wait_minutes(wait) or 0,
         "track_url": f"{base_url(app)}/t/{t.code}",
         "print": {"status": t.print_status},
         "service_name": service.name,

@@ -18,8 +18,8 @@ from kiosk.domain import printjobs
 from kiosk.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kiosk.models import Device, PrintJob
 from kiosk.printing import printer_key, printer_uri, spec_for
+from kiosk.printing.render import job_bytes
 from kiosk.services import ctx
-from printer.jobs import job_bytes
 
 MAX_WAIT_S = 25
 POLL_S = 0.5
@@ -67,8 +67,9 @@ def reprint(caller: Caller, ticket_id: int, body: ReprintIn) -> Any:
         key = printer_key(app.config, app.settings, name) if name else None
         if key is None:
             raise Conflict("Không có máy in nào cho phiếu này.", en="No printer for this ticket.")
+        params = {"base_url": base_url(app), "lang": printjobs.job_language(s, ticket.id)}
         ticket, events = printjobs.reprint(
-            s, ticket.id, key, caller.actor(), app.clock.now(), {"base_url": base_url(app)}
+            s, ticket.id, key, caller.actor(), app.clock.now(), params
         )
         out = ticket_body(s, app, ticket)
     app.publisher.publish(events)
@@ -100,7 +101,7 @@ def next_job(caller: Caller) -> Any:
             job = printjobs.claim_next(s, {key}, f"agent:{key}", app.clock.now())
             if job is not None:
                 try:
-                    data = job_bytes(s, app, job, spec, base_url(app))
+                    data = job_bytes(s, app, job, spec, app.settings.public_url)
                 except ValueError as exc:
                     events = printjobs.finish(
                         s, job.id, app.clock.now(), ok=False, error=str(exc), permanent=True

@@ -23,6 +23,8 @@ class IssueTicketIn(In):
     service: Code
     priority: Code | None = None
     procedure: Code | None = None
+    # The citizen's language at the kiosk: the ticket prints in it ("vi" unless "en").
+    lang: Literal["vi", "en"] | None = None
 
 
 class PrintStatus(Out):
@@ -44,6 +46,7 @@ class TicketOut(Out):
     counter: int | None
     ahead: int
     estimated_wait_s: int
+    estimated_wait_min: int  # as citizens see it (0: "very soon"): one rule for paper and pages
     track_url: str
     print: PrintStatus
     service_name: str
@@ -66,6 +69,7 @@ class TrackOut(Out):
     counter_name: str | None
     ahead: int
     estimated_wait_s: int
+    estimated_wait_min: int
     can_rate: bool
 
 
@@ -85,6 +89,7 @@ class ServiceOut(Out):
     open: bool
     waiting: int
     estimated_wait_s: int
+    estimated_wait_min: int
     closed_reason: Literal["closed", "daily_cap_reached"] | None
     reopens_at: datetime | None
     after_cutoff: bool

@@ -14,6 +14,7 @@ from kiosk.domain.calling import counter_services
 from kiosk.domain.clock import business_day, local
 from kiosk.domain.errors import Forbidden, NotFound
 from kiosk.domain.queue import counter_rows, counter_status, display_state, service_status
+from kiosk.domain.waits import wait_minutes
 from kiosk.models import Ticket
 from kiosk.services import ctx
 
@@ -64,6 +65,7 @@ def list_services(site: str) -> Any:
                     "open": st.open,
                     "waiting": st.waiting,
                     "estimated_wait_s": st.estimated_wait_s,
+                    "estimated_wait_min": wait_minutes(st.estimated_wait_s) or 0,
                     "closed_reason": st.reason,
                     "reopens_at": local(app.clock, st.reopens_at).isoformat()
                     if st.reopens_at

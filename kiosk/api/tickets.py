@@ -55,10 +55,11 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
         )
     key = _idempotency_key()
     fingerprint = _fingerprint(body) if key is not None else ""
+    procedure = _known_procedure(app, body.procedure)
     if caller.device is not None:
         kiosk_limit(app, caller.device.id)
     printer = _printer_for(app, caller)
-    params = {"base_url": base_url(app)}
+    params = {"base_url": base_url(app), "lang": body.lang or "vi"}
     replayed = None
     for attempt in range(3):
         try:
@@ -75,7 +76,7 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                     site=body.site,
                     service=body.service,
                     priority=body.priority,
-                    procedure=body.procedure,
+                    procedure=procedure,
                     printer=printer,
                     print_params=params,
                 )
@@ -109,6 +110,20 @@ def kiosk_limit(app: Services, device_id: int) -> None:
             retry_after_s=60,
             en="Too many tickets this minute; please try again shortly.",
         )
+
+
+def _known_procedure(app: Services, code: str | None) -> str | None:
+    """The catalogue's code for ``code`` (None for none); 422 for a code it does not know."""
+    if code is None:
+        return None
+    found = app.catalogue.get(code) if app.catalogue is not None else None
+    if found is None:
+        raise InvalidInput(
+            f"Không có thủ tục {code!r} trong danh mục.",
+            en=f"No procedure {code!r} in the catalogue.",
+            field="procedure",
+        )
+    return found.code
 
 
 def _fingerprint(body: schemas.IssueTicketIn) -> str:
@@ -279,6 +294,7 @@ def track(code: str) -> Any:
                 "counter",
                 "ahead",
                 "estimated_wait_s",
+                "estimated_wait_min",
             )
         }
         out.update(
@@ -331,7 +347,7 @@ def rate_from_phone(code: str, body: schemas.RatingIn) -> Any:
     content_type="application/octet-stream",
 )
 def ticket_escpos(caller: Caller, ticket_id: int) -> Any:
-    from kiosk.printing import ticket_bytes
+    from kiosk.printing.render import ticket_bytes
 
     app = ctx()
     with app.db.read() as s:
@@ -350,7 +366,7 @@ def ticket_escpos(caller: Caller, ticket_id: int) -> Any:
     content_type="image/png",
 )
 def ticket_preview(caller: Caller, ticket_id: int) -> Any:
-    from kiosk.printing import ticket_png
+    from kiosk.printing.render import ticket_png
 
     app = ctx()
     with app.db.read() as s:

@@ -4,6 +4,10 @@ Printing never blocks issuing: the ticket and its job commit together, a worker 
 A job is never lost: a claim left behind by a crashed worker goes back to the queue. A ticket's
 ``print_status`` says ``failed`` as soon as an attempt fails (the kiosk then shows the number on
 screen) and ``printed`` if a retry later succeeds.
+
+Each printer's row in ``printer_status`` keeps its last report (online, paper) and the outcome
+of its last job (``last_job``): the alarms on ``/healthz`` and the console come from there. A
+printer with neither is "unknown", never "failed".
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from kiosk.domain.errors import NotFound
 from kiosk.domain.events import TicketChanged
@@ -65,12 +69,21 @@ def claim_next(
     """Claim the oldest due job of ``printers`` (None: any printer) for ``worker``.
 
     The claim is a conditional UPDATE whose row count is checked, so two workers never print
-    the same job; PostgreSQL skips rows another worker is claiming."""
+    the same job; PostgreSQL skips rows another worker is claiming. A printer busy with a job
+    (claimed by another worker, e.g. in another server process) gets no second one meanwhile:
+    its jobs come out one at a time, in order."""
     due = or_(PrintJob.status == "queued", PrintJob.status == "printing")
     stale = now - STALE_CLAIM
+    busy = aliased(PrintJob)
+    printer_busy = exists().where(
+        busy.printer == PrintJob.printer,
+        busy.status == "printing",
+        busy.claimed_at >= stale,
+        busy.id != PrintJob.id,
+    )
     candidate = (
         select(PrintJob.id)
-        .where(due, PrintJob.next_attempt_at <= now)
+        .where(due, PrintJob.next_attempt_at <= now, ~printer_busy)
         .where(or_(PrintJob.status == "queued", PrintJob.claimed_at < stale))
         .order_by(PrintJob.id)
         .limit(1)
@@ -123,8 +136,10 @@ def finish(
             job.payload = sent  # the exact bytes printed, for GET …/escpos
         if ticket is not None:
             _set_ticket(s, ticket, "printed", now, events, kind="printed", printer=job.printer)
+        _record_outcome(s, job.printer, now, None)
         return events
     job.last_error = (error or "unknown error")[:500]
+    _record_outcome(s, job.printer, now, job.last_error)
     retry = not permanent and now - job.created_at < RETRY_WINDOW
     if retry:
         job.status = "queued"
@@ -188,9 +203,41 @@ def last_printed_bytes(s: Session, ticket_id: int) -> bytes | None:
     return job.payload if job is not None else None
 
 
+def job_language(s: Session, ticket_id: int) -> str:
+    """The language the ticket was printed in: that of its latest print job ("vi" if none)."""
+    params = s.scalar(
+        select(PrintJob.params)
+        .where(PrintJob.ticket_id == ticket_id, PrintJob.kind == "ticket")
+        .order_by(PrintJob.id.desc())
+        .limit(1)
+    )
+    return "en" if (params or {}).get("lang") == "en" else "vi"
+
+
+def _status_row(s: Session, printer: str) -> PrinterStatus | None:
+    # Locked: a worker's job outcome and an agent's status report may arrive together.
+    return s.scalar(select(PrinterStatus).where(PrinterStatus.printer == printer).with_for_update())
+
+
 def report_status(s: Session, printer: str, now: datetime, status: dict[str, Any]) -> None:
-    row = s.get(PrinterStatus, printer)
+    """Store a printer's self-reported state (keeping the outcome of its last job)."""
+    row = _status_row(s, printer)
     if row is None:
-        s.add(PrinterStatus(printer=printer, status=status, seen_at=now))
+        s.add(PrinterStatus(printer=printer, status=dict(status), seen_at=now))
+        return
+    kept = {k: v for k, v in (row.status or {}).items() if k == "last_job"}
+    row.status, row.seen_at = {**status, **kept}, now
+
+
+def _record_outcome(s: Session, printer: str, now: datetime, error: str | None) -> None:
+    outcome = {"ok": error is None, "at": now.isoformat(), "error": error}
+    row = _status_row(s, printer)
+    if row is None:
+        s.add(PrinterStatus(printer=printer, status={"last_job": outcome}, seen_at=now))
     else:
-        row.status, row.seen_at = status, now
+        row.status = {**(row.status or {}), "last_job": outcome}
+
+
+def recent_jobs(s: Session, limit: int = 50) -> list[PrintJob]:
+    """The newest print jobs, newest first (for the admin page)."""
+    return list(s.scalars(select(PrintJob).order_by(PrintJob.id.desc()).limit(limit)))

@@ -110,3 +110,33 @@ def devices() -> Any:
         devices=found,
         local=lambda at: local(app.clock, at),
     )
+
+
+@bp.get("/admin/print-jobs")
+@staff_page("admin")
+def print_jobs() -> Any:
+    """Recent print jobs, each drawn as the printer got it (``/admin/print-jobs/<id>.png``)."""
+    from kiosk.printing.preview import recent_print_jobs
+
+    app = ctx()
+    with app.db.read() as s:
+        jobs = recent_print_jobs(s, app, g.user.site, request.args.get("before"))
+    return render_template(
+        "admin/print_jobs.html",
+        nav="admin",
+        tab="print_jobs",
+        jobs=jobs,
+        local=lambda at: local(app.clock, at),
+    )
+
+
+@bp.get("/admin/print-jobs/<job_id>.png")
+@staff_page("admin")
+def print_job_png(job_id: str) -> Any:
+    from kiosk.printing.preview import print_job_picture
+
+    app = ctx()
+    with app.db.read() as s:
+        picture, final = print_job_picture(s, app, g.user.site, job_id)
+    cache = "private, max-age=86400" if final else "no-store"  # printed bytes never change
+    return Response(picture, mimetype="image/png", headers={"Cache-Control": cache})

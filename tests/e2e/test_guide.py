@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from printer.blocks import Text, render_blocks
+from printer.blocks import Text
+from printer.render import render_blocks
 from tests import escpos_decode, serverproc
 from tests.e2e.conftest import LANDSCAPE, PORTRAIT, clear_spool, enroll, new_page, shot
 
@@ -153,7 +154,7 @@ def test_birth_registration_end_to_end_with_a_printed_checklist(
     files = spool_files(spool)
     assert len(files) == 1
     events = escpos_decode.decode(files[0].read_bytes())
-    image = escpos_decode.stacked_image(events)
+    image = escpos_decode.stacked_image(events, 576)
     assert image.width == 576 and 700 < image.height < 2500
     assert footer_at_bottom(image)
     assert isinstance(events[-1], escpos_decode.Cut)

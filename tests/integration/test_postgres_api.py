@@ -71,9 +71,9 @@ def test_full_flow_on_postgresql(pg_actions: Actions) -> None:
 
 
 def test_print_queue_on_postgresql(pg_actions: Actions) -> None:
+    from kiosk.printing.worker import PrintWorker
     from printer.spec import parse_printer_uri
     from printer.transports import DummyTransport
-    from printer.worker import PrintWorker
 
     a = pg_actions
     kiosk = a.device("kiosk-1", "kiosk")

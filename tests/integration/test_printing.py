@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ from sqlalchemy import select
 
 from kiosk.domain import printjobs
 from kiosk.models import PrintJob, TicketEvent
+from kiosk.printing.worker import PrintWorker
 from printer.spec import parse_printer_uri
 from printer.transports import DummyTransport, open_transport
-from printer.worker import PrintWorker
 from tests import escpos_decode
 from tests.conftest import CAST, Actions
 
@@ -100,7 +101,7 @@ def test_kiosk_ticket_is_queued_then_printed_exactly(
     escpos = pa.client.get(f"/api/v1/tickets/{t['id']}/escpos", headers=pa.auth(kiosk))
     assert escpos.mimetype == "application/octet-stream" and escpos.data == data
     # The bytes decode to the same picture as the preview, whose QR is the tracking URL.
-    printed = escpos_decode.stacked_image(escpos_decode.decode(data))
+    printed = escpos_decode.stacked_image(escpos_decode.decode(data), 576)
     png = pa.client.get(f"/api/v1/tickets/{t['id']}/preview.png", headers=pa.auth(kiosk))
     assert png.mimetype == "image/png"
     from io import BytesIO
@@ -223,13 +224,17 @@ def test_queued_jobs_survive_a_worker_restart_in_order(pa: Actions, printing_app
         assert printjobs.claim_next(s, None, "dead-worker", m.clock.now()) is not None
     out = DummyTransport(parse_printer_uri("dummy"))
     w = worker(printing_app, out)
-    assert w.run_once() is True  # job 2 (job 1 is still claimed)
+    assert w.run_once() is False  # the printer is still held by the claim on job 1
     m.clock.advance(seconds=61)  # the dead worker's claim is stale now
+    claims = []
     while w.run_once():
-        pass
+        with m.db.read() as s:
+            printed = select(PrintJob.id).where(PrintJob.payload.is_not(None)).order_by(PrintJob.id)
+            claims.append(s.scalars(printed).all())
     with m.db.read() as s:
         jobs = s.scalars(select(PrintJob).order_by(PrintJob.id)).all()
     assert [j.status for j in jobs] == ["printed"] * 3
+    assert [c[-1] for c in claims] == [j.id for j in jobs]  # in order, job 1 first
     assert [ticket(pa, kiosk, i)["print"]["status"] for i in ids] == ["printed"] * 3
 
 
@@ -277,3 +282,103 @@ def test_healthz_raises_a_printer_alarm_after_a_failure(
     assert body["status"] == "degraded"
     alarm = [p for p in body["printers"] if p["name"] == "kiosk-1"][0]
     assert alarm["ok"] is False and "recent_failures" in alarm["problems"]
+
+
+class HungPrinter:
+    """A TCP 'printer' that accepts connections and never reads, with a small receive buffer:
+    a jammed printer, or one whose cover is open."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)  # inherited on accept
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(4)
+        self.port = int(self.server.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+        self.thread.start()
+
+    def _hold(self) -> None:
+        self.server.settimeout(0.05)
+        while not self.stop.is_set():
+            try:
+                self.accepted.append(self.server.accept()[0])
+            except TimeoutError:
+                continue
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        for conn in self.accepted:
+            conn.close()
+        self.server.close()
+
+
+def test_hung_network_printer_is_never_reported_printed(pa: Actions, printing_app: Any) -> None:
+    """A real ticket (~30 KB, which the operating system's socket buffers alone would take in
+    at once) sent to a printer that accepts and never reads: not printed, retried, and the
+    alarm is up on /healthz (which the counter console shows)."""
+    hung = HungPrinter()
+    try:
+        kiosk = pa.device("kiosk-1", "kiosk")
+        t = pa.issue(kiosk).get_json()
+        uri = f"network:127.0.0.1:{hung.port}?timeout_s=1"
+        w = worker(printing_app, open_transport(parse_printer_uri(uri)))
+        started = time.monotonic()
+        assert w.run_once() is True
+        assert time.monotonic() - started < 10
+        assert hung.accepted, "the printer took the connection"
+        assert ticket(pa, kiosk, t["id"])["print"] == {"status": "failed"}
+        with printing_app.extensions["motcua"].db.read() as s:
+            job = s.scalars(select(PrintJob)).one()
+            assert (job.status, job.attempts) == ("queued", 1)  # to be retried
+            assert job.payload is None  # no "printed" bytes recorded
+            assert "timed out" in (job.last_error or "")
+        assert "printed" not in history(printing_app, t["id"])
+        body = pa.client.get("/healthz").get_json()
+        assert body["status"] == "degraded"
+        alarm = [p for p in body["printers"] if p["name"] == "kiosk-1"][0]
+        assert alarm["ok"] is False and alarm["state"] == "failing"
+        assert "failing" in alarm["problems"] and "timed out" in alarm["last_error"]
+    finally:
+        hung.close()
+
+
+def test_a_printer_never_used_is_unknown_not_an_alarm(
+    pa: Actions, printing_app: Any, tmp_path: Path
+) -> None:
+    """A fresh installation: no job yet, the spool folder not made yet. The worker's status
+    report must not call it offline, nor /healthz degraded."""
+    m = printing_app.extensions["motcua"]
+    spool = open_transport(parse_printer_uri(f"spool:{tmp_path / 'not-yet'}"))
+    worker(printing_app, spool).run_once()  # idle: reports the printer's state
+    body = pa.client.get("/healthz").get_json()
+    assert body["status"] == "ok"
+    for p in body["printers"]:
+        assert (p["ok"], p["state"], p["problems"]) == (True, "unknown", [])
+    with m.db.read() as s:
+        from kiosk.models import PrinterStatus
+
+        assert s.get(PrinterStatus, "*").status["online"] is None  # type: ignore[union-attr]
+
+
+def test_a_busy_printer_gets_no_second_job_from_another_worker(
+    pa: Actions, printing_app: Any
+) -> None:
+    """Several server processes each run a print worker: one printer still prints one job at a
+    time, in order, while another printer's jobs go on."""
+    m = printing_app.extensions["motcua"]
+    with m.db.transaction() as s:
+        first = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
+        second = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
+        other = printjobs.enqueue(s, "kiosk-2", m.clock.now(), kind="document", payload={})
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, None, "process-a", m.clock.now()).id == first  # type: ignore[union-attr]
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, None, "process-b", m.clock.now()).id == other  # type: ignore[union-attr]
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, {"kiosk-1"}, "process-b", m.clock.now()) is None
+        printjobs.finish(s, first, m.clock.now(), ok=True)
+    with m.db.transaction() as s:
+        assert printjobs.claim_next(s, {"kiosk-1"}, "process-b", m.clock.now()).id == second  # type: ignore[union-attr]

@@ -279,7 +279,7 @@ def test_print_enqueues_a_reference_document(gapp: Any, actions: Actions, kiosk:
     other = actions.device("kiosk-hall", "kiosk", site="hall")
     assert actions.client.get(f"{url}/{job_id}", headers=actions.auth(other)).status_code == 404
     # The worker renders it as a DocumentSlip; decoded, it is one sane image on 80 mm paper.
-    from printer.jobs import job_bytes
+    from kiosk.printing.render import job_bytes
 
     spec = _spec(gapp)
     with m.db.read() as s:
@@ -287,7 +287,7 @@ def test_print_enqueues_a_reference_document(gapp: Any, actions: Actions, kiosk:
             s, m, ClaimedJob(job_id, "kiosk-point", "document", None, payload, 1), spec, ""
         )
     events = escpos_decode.decode(data)
-    image = escpos_decode.stacked_image(events)
+    image = escpos_decode.stacked_image(events, 576)
     assert image.width == 576 and 600 < image.height < 2500
     assert isinstance(events[-1], escpos_decode.Cut)
 

@@ -15,9 +15,10 @@ from kiosk.domain import guide
 from kiosk.domain.catalogue import Catalogue, checklist, load_catalogue
 from kiosk.domain.errors import Conflict, Forbidden, RateLimited
 from kiosk.models import Device, Ticket
-from printer.blocks import Text, render_blocks
+from printer.blocks import Text
 from printer.escpos_bytes import render_escpos
 from printer.layout import DocumentSlip
+from printer.render import render_blocks
 from printer.spec import parse_printer_uri
 from tests import escpos_decode
 from tests.conftest import at
@@ -35,8 +36,8 @@ def cat() -> Catalogue:
 
 
 def slip(payload: dict[str, Any]) -> DocumentSlip:
-    """The DocumentSlip the print worker builds from a job payload (printer/jobs.py)."""
-    from printer.jobs import DOCUMENT_FIELDS
+    """The DocumentSlip the print worker builds from a job payload (kiosk/printing/slips.py)."""
+    from kiosk.printing.slips import DOCUMENT_FIELDS
 
     fields = {k: payload[k] for k in DOCUMENT_FIELDS if k in payload}
     for k in ("paragraphs", "bullets", "notes", "header_lines"):
@@ -103,7 +104,7 @@ def test_the_printed_footer_is_the_last_line_of_the_image(cat: Catalogue) -> Non
     result = checklist(birth, {q.id: True for q in birth.wizard}, today=TODAY)
     payload = guide.checklist_document(cat, birth, result, header_lines=HEADER)
     data = render_escpos(slip(payload), parse_printer_uri("dummy?profile=TM-T20II"))
-    image = escpos_decode.stacked_image(escpos_decode.decode(data))
+    image = escpos_decode.stacked_image(escpos_decode.decode(data), 576)
     footer = render_blocks((Text(payload["footer"], "small", True, "center", shrink_to=16),), 576)
 
     def rows(img: Any) -> list[bytes]:

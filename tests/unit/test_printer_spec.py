@@ -47,7 +47,8 @@ def test_defaults() -> None:
         "full",
         "bitImageRaster",
     )
-    assert (spec.fragment_height, spec.cut, spec.timeout_s) == (960, "partial", 4.0)
+    assert (spec.fragment_height, spec.cut, spec.timeout_s) == (255, "partial", 4.0)
+    assert spec.status == "auto"
 
 
 def test_options_after_question_mark() -> None:
@@ -91,6 +92,7 @@ def test_options_after_question_mark() -> None:
         ("dummy?timeout_s=0", "timeout_s must be"),
         ("dummy?timeout_s=soon", "timeout_s='soon' is not valid"),
         ("dummy?fragment_height=0", "fragment_height must be"),
+        ("dummy?status=maybe", "status must be one of auto, on, off"),
         ("dummy?width_px=20", "width_px must be"),
         ("dummy?colour=red", "unknown option 'colour'"),
         ("dummy?mode=full&mode=compact", "given twice"),
@@ -149,6 +151,7 @@ options = st.fixed_dictionaries(
         "cut": st.sampled_from(["full", "partial", "none"]),
         "fragment_height": st.integers(1, 4095),
         "timeout_s": st.floats(0.1, 60, allow_nan=False),
+        "status": st.sampled_from(["auto", "on", "off"]),
     },
 )
 

@@ -74,17 +74,25 @@ class FakePrinter:
 
     def handle(self, conn: socket.socket) -> None:
         conn.settimeout(0.05)
+        scanned = len(self.received)
         while not self.done.is_set():
             try:
                 chunk = conn.recv(65536)
             except TimeoutError:
                 continue
+            except ConnectionResetError:  # the sender gave up on a job and reset the line
+                return
             if not chunk:
                 return
             self.received += chunk
-            for query, answer in self.replies.items():
-                if chunk.endswith(query):
-                    conn.sendall(answer)
+            # Answer each real-time query (DLE EOT n) in the order it came, as a printer does.
+            while (at := self.received.find(b"\x10\x04", scanned)) >= 0:
+                if at + 3 > len(self.received):
+                    break
+                query = bytes(self.received[at : at + 3])
+                scanned = at + 3
+                if query in self.replies:
+                    conn.sendall(self.replies[query])
 
     def wait_for(self, size: int, timeout: float = 5) -> bytes:
         deadline = time.monotonic() + timeout
@@ -129,7 +137,7 @@ def test_dummy_keeps_the_bytes_and_can_fail_on_demand() -> None:
         dummy.send(JOB)
     dummy.send(JOB)
     assert len(dummy.jobs) == 3
-    assert dummy.status()["online"] is True
+    assert dummy.status().online is True
 
 
 # --- network -------------------------------------------------------------------------------
@@ -144,13 +152,13 @@ def test_refused_connection_is_transient_and_quick() -> None:
     assert info.value.permanent is False
     assert "refused" in str(info.value)
     status = printer.status()
-    assert status["online"] is False and "refused" in status["detail"]
+    assert status.online is False and "refused" in status.detail
 
 
 def test_network_delivers_the_whole_job(fake_printer: Callable[..., FakePrinter]) -> None:
     fake = fake_printer()
     data = render_escpos(sample_ticket(), parse_printer_uri("dummy"))
-    transport(f"network:127.0.0.1:{fake.port}").send(data)
+    transport(f"network:127.0.0.1:{fake.port}?status=off").send(data)
     assert fake.wait_for(len(data)) == data
 
 
@@ -166,13 +174,75 @@ def test_printer_that_never_reads_times_out(fake_printer: Callable[..., FakePrin
     assert "timed out" in str(info.value)
 
 
+def test_a_ticket_swallowed_by_socket_buffers_is_not_sent(
+    fake_printer: Callable[..., FakePrinter],
+) -> None:
+    """A ticket-sized job fits in the kernel's buffers: the write returns at once. It still
+    counts as sent only once the printer acknowledged every byte, which a printer that never
+    reads does not."""
+    fake = fake_printer(read=False)
+    data = render_escpos(sample_ticket(), parse_printer_uri("dummy"))
+    printer = transport(f"network:127.0.0.1:{fake.port}?timeout_s=0.5&status=off")
+    with pytest.raises(PrinterError, match=r"timed out: the printer took [\d,]+ of") as info:
+        printer.send(data)
+    assert info.value.permanent is False
+
+
+OK = {b"\x10\x04\x01": b"\x12", b"\x10\x04\x04": b"\x12"}
+
+
+def test_status_on_needs_a_reply_after_the_job(fake_printer: Callable[..., FakePrinter]) -> None:
+    answering = fake_printer(replies=OK)
+    transport(f"network:127.0.0.1:{answering.port}?timeout_s=1&status=on").send(JOB)
+    assert answering.wait_for(len(JOB) + 6) == JOB + b"\x10\x04\x01\x10\x04\x04"
+    silent = fake_printer()  # reads everything, answers nothing: jammed after its buffer
+    printer = transport(f"network:127.0.0.1:{silent.port}?timeout_s=0.5&status=on")
+    with pytest.raises(PrinterError, match="no status reply") as info:
+        printer.send(JOB)
+    assert info.value.permanent is False
+
+
+@pytest.mark.parametrize(
+    ("online", "paper", "message"),
+    [(b"\x1a", b"\x12", "offline"), (b"\x12", b"\x72", "out of paper")],
+)
+def test_printer_that_reports_trouble_after_the_job_failed_it(
+    fake_printer: Callable[..., FakePrinter], online: bytes, paper: bytes, message: str
+) -> None:
+    fake = fake_printer(replies={b"\x10\x04\x01": online, b"\x10\x04\x04": paper})
+    with pytest.raises(PrinterError, match=message):
+        transport(f"network:127.0.0.1:{fake.port}?timeout_s=1").send(JOB)
+
+
+def test_status_auto_learns_whether_the_printer_answers(
+    fake_printer: Callable[..., FakePrinter],
+) -> None:
+    # A model that never answers: after two silent jobs it is no longer asked (nor waited for).
+    mute = fake_printer()
+    printer = transport(f"network:127.0.0.1:{mute.port}?timeout_s=1")
+    printer.send(JOB)
+    printer.send(JOB)
+    assert printer.answers_status is False
+    started = time.monotonic()
+    printer.send(JOB)
+    assert time.monotonic() - started < 0.5
+    # A model that answered once must answer after every job from then on.
+    fake = fake_printer(replies=OK)
+    printer = transport(f"network:127.0.0.1:{fake.port}?timeout_s=0.5")
+    printer.send(JOB)
+    assert printer.answers_status is True
+    fake.replies.clear()  # it hangs
+    with pytest.raises(PrinterError, match="no status reply"):
+        printer.send(JOB)
+
+
 def test_network_status_reads_the_real_time_replies(
     fake_printer: Callable[..., FakePrinter],
 ) -> None:
     fake = fake_printer(replies={b"\x10\x04\x01": b"\x12", b"\x10\x04\x04": b"\x1e"})
     status = transport(f"network:127.0.0.1:{fake.port}?timeout_s=1").status()
-    assert status["online"] is True
-    assert status["paper"] == "near_end"
+    assert status.online is True
+    assert status.paper == "near_end"
 
 
 def test_network_status_without_replies_is_unknown_and_bounded(
@@ -183,7 +253,7 @@ def test_network_status_without_replies_is_unknown_and_bounded(
     started = time.monotonic()
     status = printer.status()
     assert time.monotonic() - started < 1.5
-    assert status["online"] is None and status["paper"] is None
+    assert status.online is None and status.paper is None
 
 
 @pytest.mark.parametrize(
@@ -223,7 +293,7 @@ def test_spool_writes_one_file_per_job_in_time_order(tmp_path: Path) -> None:
     assert [f.read_bytes() for f in files] == jobs
     assert sorted(os.listdir(folder)) == [f.name for f in files]  # no temporary left over
     assert len({f.name for f in files}) == 3
-    assert printer.status()["pending"] == 3
+    assert printer.status().pending == 3
 
 
 def test_spool_names_sort_by_time_across_instances(tmp_path: Path) -> None:
@@ -246,7 +316,7 @@ def test_spool_folder_that_cannot_exist_is_a_permanent_error(tmp_path: Path) -> 
             printer.send(JOB)
         assert info.value.permanent is True
         assert str(folder) in str(info.value)
-        assert printer.status()["online"] is False
+        assert printer.status().online is False
 
 
 def test_spool_write_failure_leaves_no_partial_file(
@@ -312,7 +382,7 @@ def test_serial_over_a_pseudo_terminal() -> None:
     pytest.importorskip("serial")
     controller, device = os.openpty()
     try:
-        printer = transport(f"serial:{os.ttyname(device)}:115200?timeout_s=1")
+        printer = transport(f"serial:{os.ttyname(device)}:115200?timeout_s=1&status=off")
         printer.send(JOB)
         assert os.read(controller, 1024) == JOB
     finally:
@@ -347,7 +417,7 @@ def test_missing_library_is_a_clear_permanent_error(uri: str, module: str) -> No
 
 def test_jobs_on_one_transport_do_not_interleave(fake_printer: Callable[..., FakePrinter]) -> None:
     fake = fake_printer()
-    printer = transport(f"network:127.0.0.1:{fake.port}")
+    printer = transport(f"network:127.0.0.1:{fake.port}?status=off")
     assert isinstance(printer, NetworkTransport)
     jobs = [bytes([65 + i]) * 200_000 for i in range(4)]
     threads = [threading.Thread(target=printer.send, args=(job,)) for job in jobs]
@@ -362,8 +432,8 @@ def test_jobs_on_one_transport_do_not_interleave(fake_printer: Callable[..., Fak
 
 def test_status_never_raises() -> None:
     status = transport(f"file:/nonexistent/lp{os.getpid()}").status()
-    assert status["online"] is False
-    assert set(status) >= {"transport", "target", "online", "paper", "detail"}
+    assert status.online is False
+    assert set(status.as_dict()) >= {"transport", "target", "online", "paper", "detail"}
 
 
 def test_absent_usb_printer_is_a_printer_error() -> None:

@@ -285,10 +285,11 @@
       for (const row of $$(`.place[data-site="${site}"]`)) {
         const svc = services.find((s) => s.code === row.dataset.service);
         if (!svc) continue;
-        const minutes = Math.max(1, Math.ceil(svc.estimated_wait_s / 60));
+        const minutes = svc.estimated_wait_min; // the server's rounding, as on paper
         let text;
         if (!svc.open) text = bi("Hiện ngoài giờ tiếp nhận", "Closed now");
         else if (!svc.waiting) text = bi("Không có người chờ", "No one waiting");
+        else if (!minutes) text = bi(`Đang chờ: ${svc.waiting} người`, `Waiting: ${svc.waiting}`);
         else text = bi(`Đang chờ: ${svc.waiting} người · khoảng ${minutes} phút`, `Waiting: ${svc.waiting} · about ${minutes} min`);
         fill($("[data-wait]", row), text);
       }
@@ -558,7 +559,7 @@
     fill(slot("t-number"), ticket.number);
     fill(slot("t-where"), bi(`${ticket.service_name} – ${ticket.site_name}`, `${ticket.service_name} – ${ticket.site_name_en || ticket.site_name}`));
     slots("t-ahead").forEach((n) => fill(n, String(ticket.ahead)));
-    const minutes = Math.ceil(ticket.estimated_wait_s / 60);
+    const minutes = ticket.estimated_wait_min; // the server's rounding, as on paper
     slot("t-wait-box").hidden = !minutes;
     slots("t-wait").forEach((n) => fill(n, String(minutes)));
     printNote(ticket.print.status);

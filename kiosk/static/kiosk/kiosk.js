@@ -57,7 +57,6 @@
     slot(document, "time", hm(d, "vi"));
     slot(document, "date", function (l) { return fmt(d, l, { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" }); });
   }
-  function minutes(s) { return s > 0 ? Math.max(1, Math.round(s / 60)) : 0; }
 
   // --- the server ------------------------------------------------------------------------------
   async function api(method, path, payload, headers) {
@@ -92,7 +91,7 @@
     list.forEach(function (s) {
       var b = $('.service[data-service="' + s.code + '"]');
       if (!b) return;
-      var min = minutes(s.estimated_wait_s);
+      var min = s.estimated_wait_min; // rounded by the server: the same minutes as on paper
       setState(b, s.open ? "open" : s.closed_reason || "closed");
       b.classList.toggle("off", !s.open);
       b.dataset.afterCutoff = s.after_cutoff ? "1" : "";
@@ -168,7 +167,8 @@
     if (busy || !online) return;
     busy = true; // set before anything awaits: a second tap finds it
     btn.disabled = true;
-    var payload = { site: D.site, service: btn.dataset.service };
+    // The ticket prints in the language on screen: Vietnamese unless the citizen chose English.
+    var payload = { site: D.site, service: btn.dataset.service, lang: lang === "en" ? "en" : "vi" };
     if (priority) payload.priority = priority;
     // A closed service is refused at once; "call a volunteer" needs no procedure.
     var ask = !btn.dataset.volunteer && !btn.classList.contains("off");
@@ -205,7 +205,7 @@
 
   function showTicket(t) {
     var el = $("#ticket"), svc = $('.service[data-service="' + t.service + '"]');
-    var min = minutes(t.estimated_wait_s);
+    var min = t.estimated_wait_min;
     ticket = t;
     el.dataset.ticketId = t.id;
     slot(el, "number", t.number);

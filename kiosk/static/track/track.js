@@ -26,7 +26,7 @@
       t = await r.json();
     } catch (e) { document.querySelector(".offline").hidden = false; return; }
     document.querySelector(".offline").hidden = true;
-    var min = t.estimated_wait_s > 0 ? Math.max(1, Math.round(t.estimated_wait_s / 60)) : 0;
+    var min = t.estimated_wait_min; // rounded by the server: the same minutes as on paper
     slot("number", t.number);
     slot("service_name", t.service_name);
     slot("ahead", t.ahead);

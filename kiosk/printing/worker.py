@@ -1,9 +1,15 @@
 """The print worker: prints one printer's jobs in order, one at a time, with retries.
 
-One worker per printer the server drives itself (network, spool, file, …); USB and serial
-printers on kiosk PCs are driven by ``motcua print-agent`` instead. Runs as a thread of the
-server process with its own transactions (no app context). On stop it finishes the job in
-hand; a job left claimed by a crash is claimed again after a minute.
+One worker per printer the server drives itself (network, spool, file, …); printers on kiosk
+PCs can be driven by ``motcua print-agent`` instead. It runs beside the web server with its own
+transactions (no app context): a thread in a threaded server, a greenlet under gevent, where the
+transports that block in C code (USB, serial, CUPS) do their device work in an OS thread (see
+``printer.transports.blocking``). On stop it finishes the job in hand; a job left claimed by a
+crash is claimed again after a minute.
+
+A job is ``printed`` only when the transport returned: the printer took every byte (and
+answered a status query, where it does). Any failure leaves the job to be retried, marks the
+ticket's print as failed meanwhile and raises the printer alarm (``/healthz``, the console).
 """
 
 from __future__ import annotations
@@ -11,32 +17,42 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
+from kiosk.db import Database
 from kiosk.domain import printjobs
-from printer.jobs import job_bytes
+from kiosk.domain.events import TicketChanged
+from kiosk.printing.render import job_bytes
+from kiosk.printing.slips import PrintContext
+from printer.port import PrinterError
 from printer.spec import PrinterSpec
-from printer.transports import PrinterError, Transport, open_transport
+from printer.transports import Transport, open_transport
 
 log = logging.getLogger(__name__)
 IDLE_POLL_S = 1.0
 STATUS_EVERY_S = 30.0
 
 
+class WorkerContext(PrintContext, Protocol):
+    """What the worker needs from the application: the slip services and the database."""
+
+    db: Database
+
+
 class PrintWorker(threading.Thread):
     def __init__(
         self,
-        app: Any,
+        app: WorkerContext,
         key: str | None,
         spec: PrinterSpec,
         *,
-        publish: Callable[[list[Any]], None],
-        default_base: str,
+        publish: Callable[[Sequence[TicketChanged]], None],
+        default_base: str | None,
         transport: Transport | None = None,
     ) -> None:
         super().__init__(name=f"motcua-print-{key or 'all'}", daemon=True)
-        self.app = app  # config, clock, estimator, db
+        self.app = app
         self.key = key
         self.spec = spec
         self.publish = publish
@@ -100,9 +116,20 @@ class PrintWorker(threading.Thread):
         if now.timestamp() < self._next_status:
             return
         self._next_status = now.timestamp() + STATUS_EVERY_S
-        try:
-            status = self.transport.status()
-        except Exception as exc:  # advisory only
-            status = {"error": type(exc).__name__}
+        state = self.transport.status()
         with self.app.db.transaction() as s:
-            printjobs.report_status(s, self.key or "*", now, status)
+            printjobs.report_status(s, self.key or "*", now, state.as_dict())
+
+
+def print_workers(
+    app: WorkerContext, publish: Callable[[Sequence[TicketChanged]], None]
+) -> list[PrintWorker]:
+    """One (unstarted) worker per printer the server drives itself. Raises InvalidInput for a
+    printer setting that cannot be parsed; warns when no public address is configured."""
+    from kiosk.printing.routing import check_printers, server_printers
+
+    check_printers(app.config, app.settings)
+    return [
+        PrintWorker(app, key, spec, publish=publish, default_base=app.settings.public_url)
+        for key, spec in server_printers(app.config, app.settings).items()
+    ]
