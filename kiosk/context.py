@@ -18,7 +18,7 @@ from kiosk.settings import Settings
 
 if TYPE_CHECKING:
     from kiosk.auth import TokenCache
-    from kiosk.domain.catalogue import Catalogue
+    from kiosk.catalogue import Catalogue
     from kiosk.domain.presence import Presence
 
 

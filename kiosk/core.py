@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.catalogue import Catalogue, CatalogueError, load_procedures
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database
-from kiosk.domain.catalogue import Catalogue, CatalogueError
 from kiosk.domain.clock import Clock, SystemClock
-from kiosk.domain.guide import load_procedures
 from kiosk.settings import Settings
 
 

@@ -13,10 +13,9 @@ from flask import Blueprint, abort, redirect, render_template, send_file
 from display.announce import AnnouncementTemplate, clip_sequence
 from display.voice import ClipMissing, VoiceError, assemble, generate_clips
 from kiosk.auth import current_caller
+from kiosk.catalogue import Catalogue, guide
 from kiosk.config import Config, Service, Site
 from kiosk.context import ctx
-from kiosk.domain import guide
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.clock import local
 
 bp = Blueprint("kiosk", __name__)

@@ -313,7 +313,7 @@ FIELDS = {
     "chungthuc": "Tư pháp – hộ tịch",
     "hotich": "Tư pháp – hộ tịch",
     "diachinh": "Đất đai – xây dựng",
-    "vhxh": "Lao động – xã hội",
+    "vhxh": "Văn hóa – xã hội",
     "kinhte": "Kinh tế",
 }
 

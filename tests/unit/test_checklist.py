@@ -1,4 +1,5 @@
-"""The checklist wizard and fee estimates, for every seeded procedure and every fee rule."""
+"""The checklist wizard (yes, no and "not sure"), fee estimates and the generated fee texts,
+for every procedure of the catalogue and every fee rule."""
 
 from __future__ import annotations
 
@@ -8,18 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.catalogue import (
+from kiosk.catalogue import load_catalogue
+from kiosk.catalogue.checklist import Checklist, ChecklistError, checklist, wizard_questions
+from kiosk.catalogue.fees import amount_text, describe_fee, estimate_fee, format_vnd
+from kiosk.catalogue.model import (
     ByAnswer,
-    Checklist,
-    ChecklistError,
     ExemptionGroup,
     Fee,
     Procedure,
+    Text,
     TieredPerPage,
-    checklist,
-    estimate_fee,
-    load_catalogue,
-    wizard_questions,
 )
 
 SEED = Path(__file__).resolve().parents[2] / "config" / "procedures.yaml"
@@ -138,7 +137,6 @@ def test_wizard_questions_in_order() -> None:
         "child_under_6",
         "vneid2",
         "has_birth_cert",
-        "want_child_id",
     ]
     question = wizard_questions(get("2.000986"))[0]
     assert question.ask_vi == "Cháu bé dưới 6 tuổi?" and question.ask_en == "Is the child under 6?"
@@ -149,53 +147,65 @@ def test_wizard_questions_in_order() -> None:
 
 def test_birth_registration_with_a_birth_certificate() -> None:
     result = run(
-        "1.001193", under_60_days=True, has_birth_cert=True, parents_married=True, vneid2=False
+        "1.001193",
+        under_60_days=True,
+        has_birth_cert=True,
+        parents_married=True,
+        by_proxy=False,
+        vneid2=False,
     )
     assert doc_ids(result) == ["to_khai", "giay_chung_sinh"]
-    first = result.documents[1]
-    assert (first.name_vi, first.original, first.copy) == (
+    paper = result.documents[1]
+    assert (paper.name_vi, paper.original, paper.copy, paper.online) == (
         "Giấy chứng sinh do cơ sở y tế cấp",
         1,
         0,
+        "upload",
     )
-    assert first.name_en == "Medical birth certificate (Giấy chứng sinh)"
+    assert result.documents[0].online == "eform"  # the form is the portal's e-form online
+    assert paper.name_en == "Medical birth certificate (Giấy chứng sinh)"
     assert result.fee_vnd == 0 and result.fee_exemptions == ()
-    assert (
-        result.notes[0].vi == "Đăng ký đúng hạn: miễn lệ phí."
-        and result.notes[0].question == "under_60_days"
-    )
+    assert result.notes[0].vi == "Đăng ký đúng hạn." and result.notes[0].question == "under_60_days"
     case = result.notes[-1]
     assert case.kind == "case" and case.document == "mang_thai_ho"
-    assert case.vi == (
-        "Văn bản chứng minh việc mang thai hộ: Chỉ khi sinh con nhờ mang thai hộ – cán bộ hướng dẫn"
+    assert case.vi.endswith("Chỉ khi trẻ sinh ra nhờ mang thai hộ – cán bộ sẽ hướng dẫn")
+    assert case.en == (
+        "Confirmation from the clinic that performed the surrogacy: "
+        "Only for a child born through surrogacy – the staff will explain"
     )
-    assert case.en == "Papers proving surrogacy"
     assert result.complete and result.unanswered == ()
 
 
 def test_birth_registration_without_a_birth_certificate_and_suggestions() -> None:
     result = run(
-        "1.001193", under_60_days=False, has_birth_cert=False, parents_married=False, vneid2=True
+        "1.001193",
+        under_60_days=False,
+        has_birth_cert=False,
+        parents_married=False,
+        by_proxy=True,
+        vneid2=True,
     )
-    assert doc_ids(result) == ["to_khai", "xac_nhan_viec_sinh"]
+    assert doc_ids(result) == ["to_khai", "xac_nhan_viec_sinh", "uy_quyen"]
     assert result.suggestions == ("1.000689", "2.000986")
     assert result.stopped is None
     assert result.fee_vnd == 5000
 
 
-def test_a_document_note_is_kept() -> None:
-    result = run(
-        "1.004873", for_marriage_in_vn=False, married_before=True, filed_by_other=False, vneid2=True
-    )
+def test_a_document_note_is_kept_in_both_languages() -> None:
+    result = run("1.000894", both_vn_residents=True, married_before=True)
     assert doc_ids(result) == ["to_khai", "giay_to_ly_hon"]
-    assert result.documents[1].note_vi == "Chỉ khi cơ sở dữ liệu chưa có thông tin."
+    assert (
+        result.documents[1].note_vi == "Chỉ cần khi cơ sở dữ liệu chưa có thông tin; cán bộ sẽ báo."
+    )
+    assert (
+        result.documents[1].note_en
+        == "Only if the databases lack the information; the staff will say."
+    )
     assert result.documents[0].note_vi is None
 
 
 def test_a_stop_ends_the_wizard_and_ignores_later_answers() -> None:
-    result = run(
-        "2.000986", child_under_6=True, vneid2=False, has_birth_cert=True, want_child_id=True
-    )
+    result = run("2.000986", child_under_6=True, vneid2=False, has_birth_cert=True)
     assert result.stopped is not None
     assert (result.stopped.question, result.stopped.answer) == ("vneid2", False)
     assert result.stopped.suggest_procedure == "1.001193"
@@ -209,6 +219,23 @@ def test_a_stop_without_suggestion() -> None:
     result = run("2.000815", issued_in_vn=False)
     assert result.stopped is not None and result.stopped.suggest_procedure is None
     assert result.suggestions == () and result.unanswered == ()
+
+
+def test_foreign_element_marriage_is_routed_to_the_ward_procedure() -> None:
+    result = run("1.000894", both_vn_residents=False)
+    assert result.stopped is not None and result.stopped.suggest_procedure == "2.000806"
+    foreign = get("2.000806")
+    assert foreign.level == "xa" and foreign.counter_group == "HOTICH"
+    assert "01/7/2025" in result.notes[0].vi and "ward" in result.notes[0].en
+    assert not any("cấp tỉnh" in n.vi for n in result.notes)
+
+
+def test_birth_certificate_copies_go_to_the_extract_copy_procedure() -> None:
+    assert "bản sao Giấy khai sinh" in get("2.000635").name_vi
+    master = run("2.000908", not_civil_status=False)
+    assert master.stopped is not None and master.stopped.suggest_procedure == "2.000635"
+    lost = run("1.004884", register_lost=False)
+    assert lost.stopped is not None and lost.stopped.suggest_procedure == "2.000635"
 
 
 def test_unanswered_questions_are_listed_and_their_documents_left_out() -> None:
@@ -225,6 +252,49 @@ def test_an_unanswered_question_before_a_stop_is_still_listed() -> None:
     result = run("2.000986", vneid2=False)
     assert result.stopped is not None and result.unanswered == ("child_under_6",)
     assert result.complete
+
+
+# --- "not sure" ----------------------------------------------------------------------------------
+
+
+def test_not_sure_shows_what_each_answer_needs() -> None:
+    procedure = get("1.001193")
+    result = checklist(
+        procedure,
+        {"under_60_days": True, "parents_married": True, "by_proxy": False, "vneid2": False},
+        today=TODAY,
+        unsure=["has_birth_cert"],
+    )
+    assert result.complete and result.unanswered == ()
+    assert doc_ids(result) == ["to_khai"]  # neither branch's paper is assumed
+    (alt,) = result.alternatives
+    assert alt.question == "has_birth_cert" and not alt.fee_depends
+    yes, no = alt.outcomes
+    assert (yes.answer, [d.id for d in yes.documents]) == (True, ["giay_chung_sinh"])
+    assert (no.answer, [d.id for d in no.documents]) == (False, ["xac_nhan_viec_sinh"])
+    assert no.notes and not yes.stop and not no.stop
+
+
+def test_not_sure_about_the_fee_question_gives_both_amounts() -> None:
+    result = checklist(get("1.001193"), {}, today=TODAY, unsure=["under_60_days"])
+    assert result.fee_vnd is None
+    (alt,) = result.alternatives
+    assert alt.fee_depends
+    assert [o.fee_vnd for o in alt.outcomes] == [0, 5000]
+
+
+def test_not_sure_about_a_stopping_question_says_it_may_not_apply() -> None:
+    result = checklist(get("1.000894"), {}, today=TODAY, unsure=["both_vn_residents"])
+    assert result.stopped is None
+    yes, no = result.alternatives[0].outcomes
+    assert not yes.stop and no.stop and no.suggest_procedure == "2.000806"
+
+
+def test_not_sure_and_answered_is_refused() -> None:
+    with pytest.raises(ChecklistError, match="answered and marked not sure"):
+        checklist(get("1.001193"), {"vneid2": True}, today=TODAY, unsure=["vneid2"])
+    with pytest.raises(ChecklistError, match="unknown question"):
+        checklist(get("1.001193"), {}, today=TODAY, unsure=["nope"])
 
 
 @pytest.mark.parametrize(
@@ -265,7 +335,7 @@ TIERED = [
 ]
 
 
-def test_the_seed_has_tiered_examples() -> None:
+def test_the_catalogue_has_tiered_examples() -> None:
     assert len(TIERED) == 5
 
 
@@ -331,7 +401,7 @@ def test_tiered_without_a_cap() -> None:
 )
 def test_extract_copy_fee_window(online: bool, today: date, copies: int | None, fee: int) -> None:
     result = checklist(
-        get("2.000635"), {"for_self": True, "vneid2_online": online}, today=today, copies=copies
+        get("2.000635"), {"for_self": True, "online_vneid2": online}, today=today, copies=copies
     )
     assert result.fee_vnd == fee
     assert result.fee_unit == "per_copy" and result.fee_inputs == ("copies",)
@@ -371,10 +441,21 @@ def test_by_answer_without_windows(code: str, question: str, yes_fee: int, no_fe
     assert result.fee_vnd is None and result.unanswered == (question,)
 
 
+def fee(amount: int | None, rule: object = None, unit: str = "per_case") -> Fee:
+    return Fee(
+        kind="le_phi",
+        amount_vnd=amount,
+        rule=rule,  # type: ignore[arg-type]
+        unit=unit,  # type: ignore[arg-type]
+        exemptions=(),
+        basis=None,
+        note=None,
+    )
+
+
 def test_by_answer_default_when_no_case_matches() -> None:
-    rule = ByAnswer(question="q", cases=(), default_vnd=None)
-    fee = Fee(amount_vnd=None, rule=rule, unit="per_case", exemptions=(), basis=None, note_vi=None)
-    assert estimate_fee(fee, {"q": True}, today=TODAY) is None
+    rule = ByAnswer(question="q", cases=(), default_vnd=None, yes=Text("a", "a"), no=Text("b", "b"))
+    assert estimate_fee(fee(None, rule), {"q": True}, today=TODAY) is None
 
 
 # --- fees: fixed amounts, per copy, unknown, exemptions ------------------------------------------
@@ -387,22 +468,20 @@ def test_fixed_amounts() -> None:
     assert run("1.000894").fee_vnd == 0
     assert checklist(get("2.000908"), {}, today=TODAY, copies=7).fee_vnd == 0
     assert run("1.004873").fee_vnd == 3000
+    assert run("2.001263").fee_vnd == 400000
 
 
-def test_unknown_amount_is_none_with_its_note() -> None:
-    result = run("2.000986", child_under_6=True, vneid2=True, has_birth_cert=True)
+def test_unknown_amount_is_none() -> None:
+    result = run("2.000806", foreign_partner=True)
     assert result.fee_vnd is None
-    assert result.fee_note is not None and result.fee_note.startswith("Khai sinh đúng hạn")
+    text = amount_text(get("2.000806").fee, None)
+    assert text.vi.startswith("Chưa ước tính được") and text.en is not None
 
 
 def test_per_copy_fixed_amount_is_multiplied() -> None:
-    fee = Fee(amount_vnd=8000, rule=None, unit="per_copy", exemptions=(), basis=None, note_vi=None)
-    assert estimate_fee(fee, {}, today=TODAY) == 8000
-    assert estimate_fee(fee, {}, today=TODAY, copies=3) == 24000
-    dossier = Fee(
-        amount_vnd=8000, rule=None, unit="per_dossier", exemptions=(), basis=None, note_vi=None
-    )
-    assert estimate_fee(dossier, {}, today=TODAY, copies=3) == 8000
+    assert estimate_fee(fee(8000, unit="per_copy"), {}, today=TODAY) == 8000
+    assert estimate_fee(fee(8000, unit="per_copy"), {}, today=TODAY, copies=3) == 24000
+    assert estimate_fee(fee(8000, unit="per_dossier"), {}, today=TODAY, copies=3) == 8000
 
 
 def test_exemptions_are_listed_while_a_fee_may_be_due() -> None:
@@ -419,11 +498,91 @@ def test_exemptions_are_listed_while_a_fee_may_be_due() -> None:
     assert run("1.001193", under_60_days=False).fee_exemptions == groups  # late: 5,000 đ
     assert run("1.001193").fee_exemptions == groups  # not known yet
     assert run("1.001193", under_60_days=True).fee_exemptions == ()  # free anyway
-    assert run("2.000986", child_under_6=True).fee_exemptions == groups  # amount unknown
     assert run("2.000884").fee_exemptions == ()  # none listed for this procedure
 
 
-def test_fee_note_and_unit_come_from_the_catalogue() -> None:
-    result = run("2.000815", issued_in_vn=True)
-    assert result.fee_unit == "per_copy"
-    assert result.fee_note is not None and "tối đa 200.000 đ/bản" in result.fee_note
+# --- fee texts: generated from the rule, so they never contradict the amount --------------------
+
+
+def edges(procedure: Procedure) -> list[date]:
+    """Days on which a fee case starts or ends, each with its neighbours, plus fixed days."""
+    days = {TODAY, date(2026, 3, 1), date(2027, 3, 1), date(2030, 1, 1)}
+    rule = procedure.fee.rule
+    if isinstance(rule, ByAnswer):
+        for case in rule.cases:
+            for day in (case.valid_from, case.valid_to):
+                if day is not None:
+                    days |= {day.fromordinal(day.toordinal() + k) for k in (-1, 0, 1)}
+    return sorted(days)
+
+
+@pytest.mark.parametrize("procedure", CATALOGUE.procedures, ids=lambda p: p.code)
+def test_the_fee_text_names_the_amount_the_wizard_computes(procedure: Procedure) -> None:
+    rule = procedure.fee.rule
+    for day in edges(procedure):
+        text = describe_fee(procedure.fee, day)
+        label = "Phí" if procedure.fee.kind == "phi" else "Lệ phí"
+        if procedure.fee.kind != "none":
+            assert text.label.vi == label
+        if isinstance(rule, ByAnswer):
+            for answer, line in ((True, text.lines[0]), (False, text.lines[1])):
+                amount = checklist(procedure, {rule.question: answer}, today=day).fee_vnd
+                now = line.vi.split(" đến hết ")[0]
+                if amount is None:
+                    assert "chưa rõ" in now
+                elif amount == 0:
+                    assert "miễn" in now
+                    assert line.en is not None and "free" in line.en.split(" until ")[0]
+                else:
+                    per_copy = amount  # copies default to 1
+                    assert format_vnd(per_copy) in now, (procedure.code, day, line.vi)
+                    assert format_vnd(per_copy, "en") in (line.en or "")
+        elif rule is None and procedure.fee.kind != "none":
+            amount = procedure.fee.amount_vnd
+            first = text.lines[0].vi
+            if amount:
+                assert format_vnd(amount) in first
+            elif amount == 0:
+                assert first.startswith("Miễn")
+            else:
+                assert first.startswith("Chưa rõ")
+
+
+def test_the_extract_copy_text_says_when_the_waiver_ends() -> None:
+    text = describe_fee(get("2.000635").fee, TODAY)
+    assert text.label == Text("Phí", "Service fee")  # a copy is a service: phí, not lệ phí
+    assert text.lines[0].vi == (
+        "Nộp trực tuyến bằng VNeID mức độ 2: miễn phí đến hết 28/02/2027; "
+        "từ 01/03/2027: 8.000\u00a0đ/bản."
+    )
+    after = describe_fee(get("2.000635").fee, date(2027, 3, 1))
+    assert after.lines[0].vi == "Nộp trực tuyến bằng VNeID mức độ 2: 8.000\u00a0đ/bản."
+    assert (
+        checklist(get("2.000635"), {"online_vneid2": True}, today=date(2027, 3, 1)).fee_vnd == 8000
+    )
+
+
+def test_the_household_business_text_before_and_after_the_online_waiver() -> None:
+    rule_fee = get("1.001612").fee
+    before = describe_fee(rule_fee, date(2026, 7, 1))
+    assert before.lines[0].vi == (
+        "Nộp trực tuyến: 100.000\u00a0đ đến hết 24/07/2026; từ 25/07/2026: miễn lệ phí."
+    )
+    assert describe_fee(rule_fee, TODAY).lines[0].vi == "Nộp trực tuyến: miễn lệ phí."
+    assert describe_fee(rule_fee, TODAY).lines[1].vi == "Nộp hồ sơ giấy: 100.000\u00a0đ."
+
+
+def test_certification_and_copies_are_phi_registrations_are_le_phi() -> None:
+    for procedure in CATALOGUE.procedures:
+        if procedure.field == "Chứng thực" or procedure.code == "2.000635":
+            assert procedure.fee.kind == "phi", procedure.code
+        if procedure.code in ("1.001193", "1.000894", "1.000656", "1.004873", "1.001612"):
+            assert procedure.fee.kind == "le_phi", procedure.code
+
+
+def test_tiered_text() -> None:
+    text = describe_fee(get("2.000815").fee, TODAY)
+    assert text.lines[0].vi == (
+        "2.000\u00a0đ/trang cho trang 1–2; 1.000\u00a0đ/trang từ trang 3; "
+        "tối đa 200.000\u00a0đ/bản."
+    )
