@@ -101,8 +101,11 @@ def guide_page() -> Any:
     app = ctx()
     kiosk, kiosk_site = _kiosk_site()
     site = _site(request.args.get("site"), kiosk_site)
-    session[GUIDE_SESSION] = secrets.token_urlsafe(12)
-    session.pop(HALL_TICKET_USED, None)
+    # ?shell=1 is the copy the service worker keeps for offline reloads: it must not start a
+    # new guide session (that would reset the one-hall-ticket-per-session rule).
+    if request.args.get("shell") != "1":
+        session[GUIDE_SESSION] = secrets.token_urlsafe(12)
+        session.pop(HALL_TICKET_USED, None)
     cat = app.catalogue
     home: list[Any] = []
     if cat is not None:
@@ -124,6 +127,7 @@ def guide_page() -> Any:
         "cutoff": settings.same_day_cutoff.strftime("%H:%M"),
         "tz": app.clock.tz.key,
         "bundle": f"/guide/catalogue.json?site={site.code}",
+        "shell": f"/guide?site={site.code}&shell=1",
     }
     return render_template(
         "guide/guide.html",

@@ -1,9 +1,15 @@
-/* The online-submission guide (/guide): screens over the procedures API.
+/* The online-submission guide (/guide): screens over the catalogue bundle.
+ *
+ * The page loads the catalogue bundle once and then searches (finder.js), shows procedures,
+ * runs the wizard and computes fees (engine.js) in the browser, so a citizen already in the
+ * guide can go on when the link to the server drops (offline.js says when, and keeps usage
+ * counts until it returns). Only live things need the server: queue figures, tickets, printing.
  *
  * Nothing about the citizen is kept: state lives in this script's memory only, nothing goes to
  * sessionStorage or localStorage, the browser history is never pushed, and "Kết thúc" or
- * inactivity wipes the inputs and storage and reloads the page with location.replace. A typed
- * dossier code never leaves the page. */
+ * inactivity wipes the inputs and storage and reloads the page with location.replace (in place,
+ * without reloading, when the server is down and no service worker could serve the page). A
+ * typed dossier code never leaves the page. */
 (() => {
   "use strict";
 
@@ -14,6 +20,8 @@
   const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
   const slot = (name) => $(`[data-slot="${name}"]`);
   const slots = (name) => $$(`[data-slot="${name}"]`);
+  const Engine = window.GuideEngine;
+  const Link = window.GuideLink;
   const WARN_S = 20; // the idle warning shows this long before the session ends
   const ONLINE = {
     toan_trinh: ["Trực tuyến toàn trình", "Fully online", "online"],
@@ -25,15 +33,20 @@
     buu_chinh: ["Qua bưu chính", "By post"],
     truc_tuyen: ["Trực tuyến", "Online"],
   };
+  const CHECK = ["Xin kiểm tra lại tại quầy", "Please check at the counter"];
 
-  let lang = data.lang === "en" ? "en" : "vi";
+  // A page served from the cache keeps the language of the address it was asked for.
+  const asked = new URLSearchParams(location.search).get("lang");
+  let lang = asked === "en" || asked === "vi" ? asked : data.lang === "en" ? "en" : "vi";
+  let bundle = null;
+  let finder = null;
   const S = {
     stack: [],
     screen: "home",
     field: null,
-    searchSeq: 0,
     procedure: null,
     answers: {},
+    unsure: [],
     q: 0,
     pages: 1,
     copies: 1,
@@ -41,6 +54,7 @@
     step: 0,
     stepsFor: null,
     volunteer: null,
+    suggestion: null,
     touched: false,
     lastActive: Date.now(),
     waitTimer: null,
@@ -62,19 +76,23 @@
     return node;
   }
 
-  /* Both languages; the page shows the one in body[data-lang]. */
+  /* Both languages; the page shows the one in body[data-lang]. An English text the catalogue
+     does not have shows the Vietnamese, marked as such. */
   function bi(vi, en) {
-    return [el("span", { class: "vi", lang: "vi" }, vi), el("span", { class: "en", lang: "en" }, en || vi)];
+    const english = en
+      ? el("span", { class: "en", lang: "en" }, en)
+      : el("span", { class: "en", lang: "vi" }, vi, " ", el("small", { class: "vi-only" }, "(Vietnamese only)"));
+    return [el("span", { class: "vi", lang: "vi" }, vi), english];
   }
+  const biText = (t) => bi(t.vi, t.en);
 
   function fill(node, ...kids) {
     if (!node) return;
     node.replaceChildren(...kids.flat(Infinity).filter((k) => k != null && k !== false));
   }
 
-  function vnd(n) {
-    return n.toLocaleString("vi-VN").replace(/,/g, ".") + "\u00a0đ";
-  }
+  const today = () => Engine.localDay(data.tz);
+  const byCode = (code) => bundle.procedures.find((p) => p.code === code || p.alt_codes.includes(code));
 
   async function api(method, path, payload) {
     const headers = { Accept: "application/json", "Accept-Language": lang };
@@ -84,7 +102,15 @@
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(payload);
     }
-    const resp = await fetch(path, init);
+    let resp;
+    try {
+      resp = await fetch(path, init);
+    } catch (err) {
+      Link.online = false;
+      err.offline = true;
+      throw err;
+    }
+    Link.online = resp.status < 500;
     let json = null;
     if (resp.status !== 204) {
       try { json = await resp.json(); } catch (_) { json = null; }
@@ -119,7 +145,9 @@
   function back() {
     if (S.screen === "wizard" && S.q > 0) {
       S.q -= 1;
-      delete S.answers[S.procedure.wizard[S.q].id];
+      const id = S.procedure.wizard[S.q].id;
+      delete S.answers[id];
+      S.unsure = S.unsure.filter((x) => x !== id);
       renderQuestion();
       return;
     }
@@ -138,24 +166,30 @@
     for (const input of $$("input[data-ph-vi]")) input.placeholder = input.dataset[next === "en" ? "phEn" : "phVi"];
   }
 
+  function setLink(online) {
+    body.dataset.link = online ? "online" : "offline";
+    slot("offline").hidden = online;
+    if (S.procedure && (S.screen === "procedure" || S.screen === "checklist")) loadWaits();
+  }
+
   // --- search and browse ------------------------------------------------------------------
 
   const q = $("#q");
 
   function onlineBadge(cls) {
     const known = ONLINE[cls];
-    if (!known) return el("span", { class: "badge unknown" }, bi("Chưa rõ hình thức trực tuyến", "Online class not confirmed"));
     return el("span", { class: `badge ${known[2]}` }, bi(known[0], known[1]));
   }
 
   function procRow(p) {
     return el("li", {}, el("button", { type: "button", class: "proc-row", "data-action": "open", "data-code": p.code },
-      el("span", { class: "field" }, p.field),
+      el("span", { class: "field" }, bi(p.field, p.field_en)),
       el("b", { class: "name" }, bi(p.name, p.name_en)),
       el("span", { class: "badges" }, onlineBadge(p.online_class))));
   }
 
-  async function runSearch() {
+  function runSearch() {
+    if (!finder) return;
     const text = q ? q.value.trim() : "";
     $$('[data-action="clear-search"]').forEach((b) => { b.hidden = !text && !S.field; });
     if (!text && !S.field) {
@@ -163,20 +197,21 @@
       slot("browse").hidden = false;
       return;
     }
-    const seq = ++S.searchSeq;
-    const params = new URLSearchParams({ limit: "30" });
-    if (text) params.set("q", text);
-    if (S.field) params.set("field", S.field);
-    let found;
-    try {
-      found = await api("GET", `/api/v1/procedures?${params}`);
-    } catch (_) {
-      return;
+    const found = finder.search(text, S.field, 30);
+    const answered = !found.suggestionOnly && found.results.length > 0;
+    const fieldName = S.field && bundle.fields.find((f) => f.name === S.field);
+    fill(slot("found-title"), text ? bi(`Kết quả cho «${text}»`, `Results for «${text}»`)
+      : bi(S.field, fieldName ? fieldName.name_en : null));
+    const corrected = slot("corrected");
+    corrected.hidden = !(answered && found.didYouMean);
+    if (answered && found.didYouMean) {
+      fill(corrected, bi(`Đã tìm theo «${found.didYouMean}»`, `Showing results for «${found.didYouMean}»`));
     }
-    if (seq !== S.searchSeq) return; // a newer query is on its way
-    fill(slot("found-title"), text ? bi(`Kết quả cho «${text}»`, `Results for «${text}»`) : S.field);
-    fill(slot("found-list"), found.map(procRow));
-    slot("found-empty").hidden = found.length > 0;
+    fill(slot("found-list"), answered ? found.results.map(procRow) : []);
+    slot("found-empty").hidden = answered;
+    S.suggestion = found.suggestionOnly ? found.didYouMean : null;
+    slot("suggest").hidden = !S.suggestion;
+    if (S.suggestion) fill(slot("suggest-btn"), `«${S.suggestion}»`);
     slot("found").hidden = false;
     slot("browse").hidden = true;
   }
@@ -185,7 +220,7 @@
   function searchSoon() {
     S.field = null;
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(runSearch, 180);
+    searchTimer = setTimeout(runSearch, 120);
   }
 
   function clearSearch() {
@@ -208,47 +243,79 @@
     return [el("b", {}, head), t.note ? el("span", { class: "small block" }, bi(t.note, t.note_en)) : null];
   }
 
+  function feeHead(fee) {
+    return bi(fee.label, fee.label_en);
+  }
+
   function feeText(p) {
-    const f = p.fee;
-    let head;
-    if (f.kind === "fixed" && f.amount_vnd === 0) head = bi("Miễn phí", "Free");
-    else if (f.kind === "fixed" && f.amount_vnd != null) head = vnd(f.amount_vnd);
-    else if (f.kind === "fixed") head = bi("Xem trên cổng dịch vụ công", "See the portal");
-    else head = bi("Tùy trường hợp: trả lời câu hỏi để ước tính", "Depends on your case: answer the questions for an estimate");
-    const exempt = f.exemptions.length
-      ? el("span", { class: "small block" }, bi("Miễn cho: " + f.exemptions.map((g) => g.name).join(", "),
-        "Waived for: " + f.exemptions.map((g) => g.name_en).join(", ")))
-      : null;
-    return [el("b", {}, head), f.note ? el("span", { class: "small block" }, f.note) : null, exempt];
+    return el("ul", { class: "fee-lines" }, Engine.feeLines(p.fee, today()).map((line) => el("li", {}, biText(line))));
+  }
+
+  function markChecks(root, p) {
+    for (const mark of $$("[data-check]", root)) {
+      const unsure = p.check_at_counter.includes(mark.dataset.check);
+      mark.hidden = !unsure;
+      if (unsure) fill(mark, bi(...CHECK));
+    }
+  }
+
+  function cutoffNow() {
+    const hm = new Intl.DateTimeFormat("en-GB", { timeZone: data.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date());
+    return hm >= data.cutoff;
+  }
+
+  function documentTag(d) {
+    const kind = d.when.split(":")[0];
+    if (kind === "always") return null;
+    return kind === "case"
+      ? el("span", { class: "tag" }, bi("Chỉ khi cán bộ yêu cầu", "Only if the staff ask"))
+      : el("span", { class: "tag" }, bi("Tùy câu trả lời", "Depends on your answers"));
+  }
+
+  function onlineTag(p, d) {
+    if (!p.online) return null;
+    if (d.online === "upload") return el("span", { class: "tag photo" }, bi("Nộp trực tuyến: chụp/scan", "Online: photo or scan"));
+    if (d.online === "eform") return el("span", { class: "tag eform" }, bi("Nộp trực tuyến: điền trên cổng", "Online: filled in on the portal"));
+    return el("span", { class: "tag counter" }, bi("Mang bản chính đến quầy", "Bring the original"));
+  }
+
+  function sourcesLine(p) {
+    const day = p.last_checked.split("-").reverse().join("/");
+    const hosts = [...new Set(p.sources.map((s) => new URL(s.url).hostname.replace(/^www\./, "")))];
+    return bi(`Nguồn: ${hosts.join(", ")} – đối chiếu ngày ${day}.`, `Sources: ${hosts.join(", ")} – checked on ${day}.`);
   }
 
   function renderProcedure(p) {
-    fill(slot("p-field"), p.field);
+    const root = $("#procedure");
+    fill(slot("p-field"), bi(p.field, p.field_en));
     fill(slot("p-code"), p.code);
     fill(slot("p-name"), bi(p.name, p.name_en));
-    fill(slot("p-badges"), onlineBadge(p.online_class),
-      p.unverified_label ? el("span", { class: "badge unverified" }, bi(p.unverified_label, "Reference only, not yet verified")) : null);
+    fill(slot("p-badges"), onlineBadge(p.online_class));
     slots("p-qcount").forEach((n) => fill(n, String(p.wizard.length)));
     slot("p-steps-btn").hidden = !p.online;
-    slot("p-cutoff").hidden = !p.cutoff_warning;
-    fill(slot("p-documents"), p.documents.map((d) => {
-      const [kind] = d.when.split(":");
-      const tag = kind === "always" ? null
-        : kind === "case" ? el("span", { class: "tag" }, bi("Chỉ khi cán bộ yêu cầu", "Only if the staff ask"))
-          : el("span", { class: "tag" }, bi("Tùy câu trả lời", "Depends on your answers"));
-      return el("li", {}, el("span", { class: "doc-name" }, bi(d.name, d.name_en)), " ", counts(d), " ", tag,
-        d.note ? el("span", { class: "small block" }, d.note) : null);
-    }));
+    slot("p-cutoff").hidden = !(p.time_limit.cutoff_15h && cutoffNow());
+    slot("p-handled").hidden = !p.handled_at;
+    if (p.handled_at) fill(slot("p-handled-text"), biText(p.handled_at));
+    fill(slot("p-documents"), p.documents.map((d) => el("li", {},
+      el("span", { class: "doc-name" }, bi(d.name, d.name_en)), " ", counts(d), " ", documentTag(d), " ", onlineTag(p, d),
+      d.note ? el("span", { class: "small block" }, bi(d.note, d.note_en)) : null,
+      d.case ? el("span", { class: "small block" }, bi(d.case, d.case_en)) : null)));
     const who = p.conditions.map((c) => el("li", {}, bi(c.ask, c.ask_en), " ",
       el("span", { class: `tag ${c.answer ? "yes" : "no"}` }, c.answer ? bi("Có", "Yes") : bi("Không", "No"))));
     if (p.present_id) who.push(el("li", {}, bi("Người nộp xuất trình giấy tờ tùy thân.", "The applicant shows an ID paper.")));
     if (!who.length) who.push(el("li", {}, bi("Người có yêu cầu; hỏi cán bộ nếu chưa chắc.", "Anyone concerned; ask the staff if unsure.")));
     fill(slot("p-who"), who);
-    fill(slot("p-how"), p.channels.map((c, i) => [i ? " · " : "", bi(...CHANNELS[c])]));
+    fill(slot("p-how"), el("b", { class: "block" }, bi(...ONLINE[p.online_class].slice(0, 2))),
+      p.channels.map((c, i) => [i ? " · " : "", bi(...CHANNELS[c])]));
     fill(slot("p-time"), timeText(p.time_limit));
+    fill(slot("p-fee-label"), feeHead(p.fee), " ", el("span", { class: "check", "data-check": "fee", hidden: true }));
     fill(slot("p-fee"), feeText(p));
-    fill(slot("p-result"), p.result);
-    fill(slot("p-legal"), p.legal_basis.join(" · "));
+    fill(slot("p-result"), bi(p.result, p.result_en));
+    // The citation stays in Vietnamese (it is the law's name); English adds what it is.
+    fill(slot("p-legal"), p.legal_basis.map((b) => el("li", {},
+      el("span", { class: "en", lang: "en" }, `${b.en} – `), el("span", { lang: "vi", class: "citation" }, b.ref))));
+    fill(slot("p-sources"), sourcesLine(p));
+    markChecks(root, p);
     slot("p-qr").src = `/guide/qr/${encodeURIComponent(p.code)}.png`;
     const link = slot("p-link");
     if (link) link.href = p.portal_url; // only off the kiosk: a phone opens the portal itself
@@ -265,7 +332,7 @@
         el("span", { class: "block" }, bi(place.site_name, place.site_name_en)),
         el("span", { class: "wait block", "data-wait": "" }, bi("Đang tải số người chờ…", "Loading the queue…")),
         canTicket
-          ? el("button", { type: "button", class: "cta small primary", "data-action": "hall-ticket", "data-site": place.site },
+          ? el("button", { type: "button", class: "cta small primary online-only", "data-action": "hall-ticket", "data-site": place.site },
             bi(own ? "Lấy số tại đây" : "Lấy số tại trụ sở", own ? "Take a number here" : "Take a number for the office"))
           : el("span", { class: "small block" }, bi("Lấy số khi đến trụ sở.", "Take a number when you get there.")));
     }));
@@ -274,6 +341,10 @@
   async function loadWaits() {
     const p = S.procedure;
     if (!p || !p.in_person.length) return;
+    if (!Link.online) {
+      for (const node of $$(".place [data-wait]")) fill(node, bi("Ngoại tuyến: chưa có số người chờ", "Offline: no queue figures"));
+      return;
+    }
     const sites = [...new Set(p.in_person.map((x) => x.site))];
     for (const site of sites) {
       let services;
@@ -295,23 +366,20 @@
     }
   }
 
-  async function openProcedure(code, push = true) {
-    let p;
-    try {
-      p = await api("GET", `/api/v1/procedures/${encodeURIComponent(code)}?site=${encodeURIComponent(data.site)}`);
-    } catch (_) {
-      return;
-    }
-    Object.assign(S, { procedure: p, answers: {}, q: 0, pages: 1, copies: 1, checklist: null });
+  function openProcedure(code, push = true) {
+    const p = byCode(code);
+    if (!p) return;
+    Object.assign(S, { procedure: p, answers: {}, unsure: [], q: 0, pages: 1, copies: 1, checklist: null });
     renderProcedure(p);
     show("procedure", push);
-    api("POST", `/api/v1/procedures/${encodeURIComponent(p.code)}/views`, { site: data.site }).catch(() => {});
+    Link.count(`/api/v1/procedures/${encodeURIComponent(p.code)}/views`, { site: data.site }, today());
   }
 
   // --- the wizard and the checklist -------------------------------------------------------
 
   function startWizard() {
     S.answers = {};
+    S.unsure = [];
     S.q = 0;
     renderQuestion();
     show("wizard", S.screen !== "checklist");
@@ -327,29 +395,22 @@
     fill(slot("w-question"), bi(question.ask, question.ask_en));
   }
 
-  function checklistBody() {
-    const out = { answers: { ...S.answers } };
+  function computeChecklist() {
     const inputs = S.procedure.fee.inputs;
-    if (inputs.includes("pages")) out.pages = S.pages;
-    if (inputs.includes("copies")) out.copies = S.copies;
-    return out;
-  }
-
-  async function computeChecklist() {
-    const code = encodeURIComponent(S.procedure.code);
-    S.checklist = await api("POST", `/api/v1/procedures/${code}/checklist`, checklistBody());
+    S.checklist = Engine.checklist(S.procedure, S.answers, {
+      unsure: S.unsure,
+      day: today(),
+      pages: inputs.includes("pages") ? S.pages : null,
+      copies: inputs.includes("copies") ? S.copies : null,
+    });
     return S.checklist;
   }
 
-  async function answer(value) {
+  function answer(value) {
     const question = S.procedure.wizard[S.q];
-    S.answers[question.id] = value;
-    let c;
-    try {
-      c = await computeChecklist();
-    } catch (_) {
-      return;
-    }
+    if (value === "?") S.unsure.push(question.id);
+    else S.answers[question.id] = value === "1";
+    const c = computeChecklist();
     if (c.stopped || S.q + 1 >= S.procedure.wizard.length) {
       renderChecklist(c);
       show("checklist", false); // "back" from the list goes to the procedure
@@ -360,8 +421,31 @@
   }
 
   function noteItem(n) {
-    const en = n.kind === "case" ? `Only in some cases (the staff will say): ${n.en}` : n.en;
-    return el("li", { class: `note ${n.kind}` }, bi(n.vi, en));
+    return el("li", { class: `note ${n.kind}` }, n.kind === "case"
+      ? bi(n.vi, `Only in some cases (the staff will say): ${n.en}`) : bi(n.vi, n.en));
+  }
+
+  function paperItem(p, d) {
+    return el("li", { class: "paper" },
+      el("span", { class: "box", "aria-hidden": "true" }),
+      el("span", {}, el("b", {}, bi(d.name, d.name_en)), " ", counts(d), " ", onlineTag(p, d),
+        d.note ? el("span", { class: "small block" }, bi(d.note, d.note_en)) : null));
+  }
+
+  function alternativeItem(p, alt) {
+    const outcome = (o) => {
+      const head = o.answer ? bi("Nếu có", "If yes") : bi("Nếu không", "If no");
+      let what;
+      if (o.stop) what = bi("thủ tục này không áp dụng", "this procedure does not apply");
+      else if (o.documents.length) what = o.documents.map((d, i) => [i ? "; " : "", bi(d.name, d.name_en)]);
+      else what = bi("không cần thêm giấy tờ", "no extra papers");
+      return el("li", {}, el("b", {}, head, ": "), what,
+        o.fee_text ? el("span", { class: "block small" }, bi("Lệ phí: ", "Fee: "), biText(o.fee_text)) : null,
+        o.notes.map((n) => el("span", { class: "block small" }, bi(n.vi, n.en))),
+        o.suggestion ? el("span", { class: "block small" }, bi(`Thủ tục nên xem: ${o.suggestion.name || o.suggestion.code}`,
+          `See instead: ${o.suggestion.name_en || o.suggestion.code}`)) : null);
+    };
+    return el("li", { class: "alternative" }, el("p", {}, bi(alt.ask, alt.ask_en)), el("ul", {}, alt.outcomes.map(outcome)));
   }
 
   function renderChecklist(c) {
@@ -383,15 +467,16 @@
       }
       return;
     }
-    fill(slot("c-papers"), c.documents.map((d) => el("li", { class: "paper" },
-      el("span", { class: "box", "aria-hidden": "true" }),
-      el("span", {}, el("b", {}, bi(d.name, d.name_en)), " ", counts(d),
-        d.upload ? el("span", { class: "tag photo" }, bi("Chụp/scan khi nộp trực tuyến", "Photo/scan to file online")) : null,
-        d.note ? el("span", { class: "small block" }, d.note) : null))));
+    fill(slot("c-papers"), c.documents.map((d) => paperItem(p, d)));
     slot("c-id").hidden = !c.present_id;
+    slot("c-unsure").hidden = !c.alternatives.length;
+    fill(slot("c-unsure-list"), c.alternatives.map((alt) => alternativeItem(p, alt)));
     const uploads = c.documents.filter((d) => d.upload);
     slot("c-upload").hidden = !uploads.length;
     fill(slot("c-upload-list"), uploads.map((d) => el("li", {}, bi(d.name, d.name_en))));
+    const originals = p.online ? c.documents.filter((d) => d.online === "counter") : [];
+    slot("c-counter").hidden = !originals.length;
+    fill(slot("c-counter-list"), originals.map((d) => el("li", {}, bi(d.name, d.name_en))));
     renderFee(c);
     const extra = c.suggestions.filter((s) => s.code !== p.code).map((s) => el("li", { class: "note suggestion" },
       s.in_catalogue
@@ -401,9 +486,11 @@
     slot("c-steps-btn").hidden = !p.online;
     renderPlaces(p, "c");
     setPrint("");
+    markChecks(section, p);
   }
 
   function renderFee(c) {
+    const p = S.procedure;
     const inputs = c.fee_inputs;
     slot("c-fee-inputs").hidden = !inputs.length;
     for (const name of ["pages", "copies"]) {
@@ -411,27 +498,18 @@
     }
     fill(slot("c-pages"), String(S.pages));
     fill(slot("c-copies"), String(S.copies));
-    let text;
-    if (c.fee_vnd == null) text = bi("Chưa ước tính được; xem trên cổng hoặc hỏi cán bộ", "No estimate; see the portal or ask the staff");
-    else if (c.fee_vnd === 0) text = bi("Miễn phí", "Free");
-    else text = [vnd(c.fee_vnd), " ", el("small", {}, bi("(dự kiến, để tham khảo)", "(estimate, for reference)"))];
+    fill(slot("c-fee-label"), bi(`${p.fee.label} dự kiến`, `Estimated ${(p.fee.label_en || "fee").toLowerCase()}`));
+    const text = [biText(c.fee_text)];
+    if (c.fee_vnd) text.push(" ", el("small", {}, bi("(dự kiến, để tham khảo)", "(estimate, for reference)")));
     fill(slot("c-fee"), text);
-    fill(slot("c-fee-note"), c.fee_note || "");
-    const exempt = slot("c-exempt");
-    exempt.hidden = !c.fee_exemptions.length;
-    fill(exempt, bi("Miễn lệ phí cho: " + c.fee_exemptions.map((g) => g.name).join(", "),
-      "No fee for: " + c.fee_exemptions.map((g) => g.name_en).join(", ")));
+    fill(slot("c-fee-lines"), Engine.feeLines(p.fee, today()).map((line) => el("li", {}, biText(line))));
   }
 
-  let feeTimer = null;
   function step(input, delta) {
     const max = input === "pages" ? 999 : 99;
     S[input] = Math.min(max, Math.max(1, S[input] + delta));
     fill(slot(`c-${input}`), String(S[input]));
-    clearTimeout(feeTimer);
-    feeTimer = setTimeout(async () => {
-      try { renderFee(await computeChecklist()); } catch (_) { /* keep the last estimate */ }
-    }, 150);
+    renderFee(computeChecklist());
   }
 
   // --- printing ---------------------------------------------------------------------------
@@ -442,11 +520,16 @@
   }
 
   async function printChecklist(button) {
+    if (!Link.online) { setPrint("offline"); return; }
     button.disabled = true;
     setPrint("queued");
     const code = encodeURIComponent(S.procedure.code);
+    const inputs = S.procedure.fee.inputs;
+    const payload = { answers: { ...S.answers }, unsure: [...S.unsure], lang };
+    if (inputs.includes("pages")) payload.pages = S.pages;
+    if (inputs.includes("copies")) payload.copies = S.copies;
     try {
-      const job = await api("POST", `/api/v1/procedures/${code}/checklist/print`, { ...checklistBody(), lang });
+      const job = await api("POST", `/api/v1/procedures/${code}/checklist/print`, payload);
       let status = job.status;
       for (let i = 0; i < 60 && (status === "queued" || status === "printing"); i += 1) {
         await sleep(1000);
@@ -454,7 +537,7 @@
       }
       setPrint(status === "printed" ? "printed" : status === "failed" ? "failed" : "queued");
     } catch (err) {
-      setPrint(err.status === 429 ? "busy" : "failed");
+      setPrint(err.offline ? "offline" : err.status === 429 ? "busy" : "failed");
     } finally {
       setTimeout(() => { button.disabled = false; }, 3000);
     }
@@ -469,7 +552,7 @@
     const p = S.screen === "home" ? null : S.procedure;
     fill(slot("s-name"), p ? bi(`Nộp trực tuyến: ${p.name}`, `Apply online: ${p.name_en}`)
       : bi("Nộp hồ sơ trực tuyến trên dichvucong.gov.vn", "Apply online on dichvucong.gov.vn"));
-    fill(slot("step-name"), p ? bi(p.name, p.name_en) : bi("tên thủ tục bạn cần", "the procedure you need"));
+    fill(slot("step-name"), p ? bi(p.name, p.name_en) : bi("tên thủ tục Ông/Bà cần", "the procedure you need"));
     $$("[data-when-procedure]").forEach((n) => { n.hidden = !p; });
     $$("[data-when-partly]").forEach((n) => { n.hidden = !(p && p.online_class === "mot_phan"); });
     const mine = p && S.checklist && !S.checklist.stopped ? S.checklist : null;
@@ -479,8 +562,8 @@
     const fee = mine ? mine.fee_vnd : null;
     slot("step-fee").hidden = fee == null;
     if (fee != null) {
-      fill(slot("step-fee"), fee === 0 ? bi("Thủ tục của bạn: miễn phí.", "Your procedure: free.")
-        : bi(`Lệ phí dự kiến của bạn: ${vnd(fee)}.`, `Your estimated fee: ${vnd(fee)}.`));
+      fill(slot("step-fee"), fee === 0 ? bi("Thủ tục của Ông/Bà: miễn phí.", "Your procedure: free.")
+        : bi(`Số tiền dự kiến của Ông/Bà: ${Engine.formatVnd(fee, "vi")}.`, `Your estimated fee: ${Engine.formatVnd(fee, "en")}.`));
     }
     fill(slot("s-dots"), cards.map((_, i) => el("li", { "data-i": String(i) })));
     S.stepsFor = p;
@@ -556,7 +639,8 @@
     box.dataset.kind = kind;
     box.dataset.state = "done";
     fill(slot("t-number"), ticket.number);
-    fill(slot("t-where"), bi(`${ticket.service_name} – ${ticket.site_name}`, `${ticket.service_name} – ${ticket.site_name_en || ticket.site_name}`));
+    fill(slot("t-where"), bi(`${ticket.service_name} – ${ticket.site_name}`, ticket.site_name_en
+      ? `${ticket.service_name_en || ticket.service_name} – ${ticket.site_name_en}` : null));
     slots("t-ahead").forEach((n) => fill(n, String(ticket.ahead)));
     const minutes = Math.ceil(ticket.estimated_wait_s / 60);
     slot("t-wait-box").hidden = !minutes;
@@ -571,7 +655,7 @@
       queued: ["Đang in phiếu…", "Printing the ticket…"],
       printed: ["Đã in phiếu. Xin nhận ở khe máy in.", "Printed. Please take the ticket."],
       failed: ["Máy in chưa in được phiếu: xin ghi nhớ số.", "The ticket could not be printed: please note the number."],
-      none: ["Xin ghi nhớ số của bạn.", "Please note your number."],
+      none: ["Xin ghi nhớ số của Ông/Bà.", "Please note your number."],
     }[status] || ["", ""];
     fill(slot("t-print"), bi(...words));
   }
@@ -592,8 +676,11 @@
   function ticketError(err) {
     const box = $("#ticket");
     box.dataset.state = "error";
-    fill(slot("t-error"), err.message && !err.message.startsWith("HTTP")
-      ? err.message : lang === "en" ? "No number was issued. Please try again." : "Chưa lấy được số. Xin thử lại.");
+    let words;
+    if (err.offline) words = bi("Đang ngoại tuyến: chưa lấy được số. Xin thử lại sau ít phút.", "Offline: no number can be issued now. Please try again in a few minutes.");
+    else if (err.message && !err.message.startsWith("HTTP")) words = err.message;
+    else words = bi("Chưa lấy được số. Xin thử lại.", "No number was issued. Please try again.");
+    fill(slot("t-error"), words);
     openOverlay("ticket");
   }
 
@@ -631,15 +718,22 @@
   // --- the end of a session ---------------------------------------------------------------
 
   /* Leave no trace: inputs, storage, and this page's state (by reloading it in place, so the
-     history gains no entry). The language returns to Vietnamese for the next citizen. */
+     history gains no entry). The language returns to Vietnamese for the next citizen. When the
+     server is down and no service worker can serve the page, reset in place instead of
+     reloading into a browser error page. */
   function wipe(target) {
     for (const input of $$("input")) input.value = "";
     try { sessionStorage.clear(); } catch (_) { /* storage may be disabled */ }
     try { localStorage.clear(); } catch (_) { /* storage may be disabled */ }
-    S.procedure = null;
-    S.checklist = null;
-    S.answers = {};
-    S.volunteer = null;
+    Object.assign(S, { procedure: null, checklist: null, answers: {}, unsure: [], volunteer: null, field: null, touched: false });
+    if (!Link.canReload) {
+      closeOverlays();
+      $("#idle").hidden = true;
+      setLang("vi");
+      clearSearch();
+      goHome();
+      return;
+    }
     location.replace(target || `/guide?site=${encodeURIComponent(data.site)}&lang=vi`);
   }
 
@@ -672,6 +766,10 @@
     end: () => wipe(),
     "kiosk-home": () => wipe(data.kioskHome),
     "clear-search": clearSearch,
+    "use-suggestion": () => {
+      if (q && S.suggestion) q.value = S.suggestion;
+      runSearch();
+    },
     field: (b) => {
       if (q) q.value = "";
       S.field = b.dataset.field;
@@ -680,7 +778,7 @@
     open: (b) => openProcedure(b.dataset.code),
     "open-suggested": (b) => openProcedure(b.dataset.code),
     wizard: startWizard,
-    answer: (b) => answer(b.dataset.value === "1"),
+    answer: (b) => answer(b.dataset.value),
     inc: (b) => step(b.dataset.input, 1),
     dec: (b) => step(b.dataset.input, -1),
     print: (b) => printChecklist(b),
@@ -721,4 +819,25 @@
   }
   setInterval(checkIdle, 1000);
   setLang(lang);
+
+  async function loadBundle() {
+    if (!data.bundle || !$("#q")) return; // no catalogue configured
+    try {
+      const resp = await fetch(data.bundle, { credentials: "same-origin" });
+      if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+      bundle = await resp.json();
+      finder = window.GuideFinder.create(bundle);
+      body.dataset.ready = "1";
+      runSearch();
+    } catch (_) {
+      body.dataset.ready = "failed";
+      Link.online = false;
+      setTimeout(loadBundle, 5000);
+    }
+  }
+
+  Link.onChange(setLink);
+  Link.start({ bundleUrl: data.bundle, shell: data.shell, csrf });
+  setLink(Link.online);
+  loadBundle();
 })();

@@ -88,6 +88,28 @@ async function cacheFirst(request) {
   return response;
 }
 
+/* The page asks, once it is controlled, to keep a copy of itself and of its bundle. */
+self.addEventListener("message", (event) => {
+  const msg = event.data || {};
+  if (msg.type !== "warm") return;
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    let ok = true;
+    try {
+      const page = await fetch(msg.shell, { credentials: "same-origin", cache: "no-store" });
+      if (page.ok) await cache.put(msg.shell, page); else ok = false;
+      const bundle = await fetch(msg.bundle, { credentials: "same-origin", cache: "no-store" });
+      if (bundle.ok) {
+        await cache.put(msg.bundle, bundle.clone());
+        await warm(await bundle.json());
+      } else ok = false;
+    } catch (_) {
+      ok = false;
+    }
+    if (event.source) event.source.postMessage({ type: "warmed", ok });
+  })());
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
