@@ -413,8 +413,27 @@ def test_closed_service_is_refused_with_its_reopening_time(browser: Any, office:
     refusal.wait_for(state="visible")
     assert "ngoài giờ tiếp nhận" in refusal.inner_text() and hour in refusal.inner_text()
     assert waiting(office, "diachinh") == before
+    # Not a dead end: other services open now, the guide, and the portal at any hour.
+    others = refusal.locator(".other-services .other")
+    expect(others.first).to_be_visible()
+    assert "Chứng thực" in refusal.locator(".other-services").inner_text()
+    assert "Đất đai" not in refusal.locator(".other-services").inner_text()
+    expect(refusal.locator(".guide-way")).to_have_attribute("href", "/guide?site=hall")
+    qr = refusal.locator(".portal-way img")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 100")
+    fits(page, "#refusal")
     shot(page, "kiosk-refusal-closed-portrait-vi")
-    page.locator("#refusal .big").tap()
+    # Another service, straight from the refusal screen.
+    before_cert = waiting(office, "chungthuc")
+    refusal.locator('.other[data-service="chungthuc"]').tap()
+    number, _ = ticket_on_screen(page)
+    assert number.startswith("A") and waiting(office, "chungthuc") == before_cert + 1
+    page.locator("#ticket .done").tap()
+    diachinh = service(page, "diachinh")
+    diachinh.tap()
+    refusal.wait_for(state="visible")
+    page.locator("#refusal [data-action=home]").tap()
     page.locator("#home").wait_for(state="visible")
     close(page)
 
@@ -431,6 +450,60 @@ def test_daily_cap_then_refusal(browser: Any, office: Any) -> None:
     shot(page, "kiosk-home-office-landscape-vi")
     capped.tap()
     page.locator("#refusal [data-when=daily_cap_reached]").wait_for(state="visible")
+    reopen = page.locator("#refusal .reopen")
+    expect(reopen).to_contain_text("Mở lại lúc", use_inner_text=True)
+    expect(page.locator("#refusal .guide-way")).to_be_visible()
+    fits(page, "#refusal")
+    shot(page, "kiosk-refusal-cap-landscape-vi")
+    close(page)
+
+
+def test_every_procedure_of_a_service_page_by_page(browser: Any, demo: Any, kiosk: str) -> None:
+    page = open_kiosk(browser, demo, kiosk)
+    service(page, "hotich").tap()
+    screen = page.locator("#procedure")
+    screen.wait_for(state="visible")
+    shown: list[str] = []
+    pages = int(screen.locator("[data-slot=pages]").first.inner_text())
+    assert pages >= 2
+    for number in range(pages):
+        fits(page, "#procedure")
+        shown += screen.locator(".procedure-choice").evaluate_all(
+            "bs => bs.map(b => b.dataset.code)"
+        )
+        if number < pages - 1:
+            screen.locator('.page-btn[data-step="1"]').tap()
+    _, catalogue = demo.request("GET", "/api/v1/procedures?limit=100")
+    civil = [p["code"] for p in catalogue if p["field"] in ("Hộ tịch", "Nuôi con nuôi")]
+    assert sorted(shown) == sorted(civil) and len(shown) == len(set(shown))
+    screen.locator('.page-btn[data-step="-1"]').tap()
+    shot(page, "kiosk-procedure-page-portrait-vi")
+    page.locator("#procedure .back").tap()
+    close(page)
+
+
+def test_the_procedure_step_asks_before_going_home(browser: Any, office: Any) -> None:
+    page = open_kiosk(browser, office, office.kiosk)
+    before = waiting(office, "hotich")
+    service(page, "hotich").tap()
+    ask = page.locator("#procedure .still-choosing")
+    expect(ask).to_be_visible(timeout=10_000)  # idle_reset_s is 5
+    expect(ask).to_contain_text("vẫn muốn lấy số", use_inner_text=True)
+    shot(page, "kiosk-procedure-still-choosing-portrait-vi")
+    ask.locator("[data-action=keep-choosing]").tap()
+    expect(ask).to_be_hidden()
+    expect(ask).to_be_visible(timeout=10_000)
+    ask.locator(".take-now").tap()  # the number half taken is issued, with no procedure
+    page.locator("#ticket").wait_for(state="visible")
+    assert waiting(office, "hotich") == before + 1
+    page.locator("#ticket .done").tap()
+    # Nobody answers: it goes home after the countdown, and says so while it counts.
+    service(page, "hotich").tap()
+    expect(ask).to_be_visible(timeout=10_000)
+    left = int(ask.locator("[data-slot=left]").first.inner_text())
+    assert 0 < left <= 20
+    page.locator("#home").wait_for(state="visible", timeout=30_000)
+    assert waiting(office, "hotich") == before + 1
     close(page)
 
 
