@@ -4,6 +4,7 @@ a hall ticket, counting anonymous use (also late, after being offline), the offl
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -551,3 +552,35 @@ def test_the_offline_bundle(reader: Any) -> None:
     worker = reader.get("/guide-sw.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert "__VERSION__" not in worker.text
+
+
+def test_the_office_example_initialises_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from kiosk.cli import main
+
+    office = Path(__file__).resolve().parents[2] / "config" / "examples" / "office"
+    # A copy elsewhere still works: the example carries its own catalogue.
+    copied = tmp_path / "office"
+    shutil.copytree(office, copied)
+    monkeypatch.setenv("MOTCUA_CONFIG", str(copied))
+    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "instance"))
+    assert main(["init-db"]) == 0, capsys.readouterr().err
+    assert main(["catalogue", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "entries need attention" in out and "not yet verified by ward staff" in out
+    assert main(["catalogue", "check", "--strict"]) == 1
+
+
+def test_catalogue_check_names_a_bad_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from kiosk.cli import main
+
+    config = write_config(tmp_path / "config", catalogue="procedures: [1, 2]\n")
+    monkeypatch.setenv("MOTCUA_CONFIG", str(config))
+    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "instance"))
+    assert main(["catalogue", "check"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("motcua: error: ") and "procedures.yaml" in err
+    assert len(err.strip().splitlines()) == 1
