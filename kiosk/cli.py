@@ -82,9 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fee windows ending soon, suggestions outside the catalogue)",
     )
     check.add_argument("--all", action="store_true", help="every finding of every entry")
-    check.add_argument(
-        "--strict", action="store_true", help="exit 1 when anything needs attention"
-    )
+    check.add_argument("--strict", action="store_true", help="exit 1 when anything needs attention")
     return p
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import secrets
 from datetime import timedelta
 from functools import lru_cache
@@ -66,6 +67,8 @@ SHELL = (
     "guide/engine.js",
     "guide/finder.js",
     "guide/offline.js",
+    "guide/dom.js",
+    "guide/services.js",
     "guide/guide.js",
     "guide/keyboard.js",
     "vendor/minisearch.js",
@@ -168,7 +171,8 @@ def _worker_script(static_folder: str) -> tuple[str, str]:
         digest.update(path.read_bytes() if path.exists() else name.encode())
     version = digest.hexdigest()[:12]
     source = (base / "guide" / "sw.js").read_text(encoding="utf-8")
-    return version, source.replace("__VERSION__", version)
+    shell = json.dumps([f"/static/{name}" for name in SHELL])
+    return version, source.replace("__VERSION__", version).replace("__SHELL__", shell)
 
 
 @bp.get("/guide-sw.js")

@@ -1,27 +1,21 @@
-"""The procedures API and what the guide does through it at a kiosk: search in citizens' own
-words, details in both languages, the wizard, printing a checklist, calling a volunteer, taking
-a hall ticket, counting anonymous use (also late, after being offline), the offline bundle."""
+"""The procedures API: search in citizens' own words (with did-you-mean hints), details in both
+languages, the wizard's checklist and fee, errors, and the OpenAPI description. What the guide
+does at a kiosk through the server is in test_guide_api.py; the configured catalogue in
+test_catalogue_config.py."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from kiosk.config import ConfigError
 from kiosk.domain.clock import FixedClock
-from kiosk.domain.guide_usage import usage_counts
-from kiosk.domain.printjobs import ClaimedJob
-from kiosk.models import PrintJob, Ticket
-from tests import escpos_decode
 from tests.conftest import Actions, at
-from tests.guide_cast import make_app, write_config
+from tests.guide_cast import actions, error, gapp, gclient, kiosk, make_app, post, write_config
 
-FOOTER = "Tài liệu tham khảo, không phải giấy tiếp nhận hồ sơ"
+__all__ = ["actions", "gapp", "gclient", "kiosk"]  # the fixtures used here
+
 BIRTH, BUNDLE, MARRIAGE, COPY, SIGNATURE = (
     "1.001193",
     "2.000986",
@@ -31,18 +25,6 @@ BIRTH, BUNDLE, MARRIAGE, COPY, SIGNATURE = (
 )
 
 
-@pytest.fixture
-def gapp(tmp_path: Path, clock: Any) -> Iterator[Any]:
-    app = make_app(tmp_path, clock, write_config(tmp_path / "config"))
-    yield app
-    app.extensions["motcua"].db.dispose()
-
-
-@pytest.fixture
-def gclient(gapp: Any) -> Any:
-    return gapp.test_client()
-
-
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One app for the tests that only read (search, details, checklists)."""
@@ -50,25 +32,6 @@ def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     app = make_app(base, FixedClock(at("2026-11-25 09:00")), write_config(base / "config"))
     yield app.test_client()
     app.extensions["motcua"].db.dispose()
-
-
-@pytest.fixture
-def actions(gapp: Any, gclient: Any) -> Actions:
-    return Actions(gapp, gclient)
-
-
-@pytest.fixture
-def kiosk(actions: Actions) -> str:
-    return actions.device("kiosk-point", "kiosk", site="point")
-
-
-def post(actions: Actions, path: str, body: Any, token: str | None = None) -> Any:
-    headers = actions.auth(token) if token else {}
-    return actions.client.post(path, json=body, headers=headers)
-
-
-def error(resp: Any) -> dict[str, Any]:
-    return resp.get_json()["error"]  # type: ignore[no-any-return]
 
 
 # --- search, details, checklist ----------------------------------------------------------------
@@ -279,208 +242,6 @@ def test_errors_follow_accept_language(reader: Any) -> None:
 # --- printing the checklist -------------------------------------------------------------------
 
 
-def test_print_needs_a_kiosk(actions: Actions, kiosk: str) -> None:
-    url = f"/api/v1/procedures/{COPY}/checklist/print"
-    body = {"answers": {"issued_in_vn": True}}
-    assert post(actions, url, body).status_code == 401
-    assert post(actions, url, body, actions.user("anna")).status_code == 403
-    tablet = actions.device("tab", "counter", site="point", counter=1)
-    assert post(actions, url, body, tablet).status_code == 403
-    mute = actions.device("kiosk-mute", "kiosk", site="point")
-    assert error(post(actions, url, body, mute))["code"] == "conflict"  # no printer
-
-
-def test_print_enqueues_a_reference_document(gapp: Any, actions: Actions, kiosk: str) -> None:
-    url = f"/api/v1/procedures/{COPY}/checklist/print"
-    answers = {"issued_in_vn": True, "brought_copies": True, "many_pages": False}
-    resp = post(actions, url, {"answers": answers, "pages": 5, "copies": 2}, kiosk)
-    assert resp.status_code == 202
-    job_id = resp.get_json()["id"]
-    m = gapp.extensions["motcua"]
-    with m.db.read() as s:
-        job = s.get(PrintJob, job_id)
-        assert (job.kind, job.printer, job.status, job.ticket_id) == (
-            "document",
-            "kiosk-point",
-            "queued",
-            None,
-        )
-        payload = dict(job.params)
-    assert payload["footer"] == FOOTER
-    assert payload["title"] == "GIẤY TỜ CẦN CHUẨN BỊ" and COPY in payload["subtitle"]
-    assert any("14.000" in line for line in payload["paragraphs"])
-    assert payload["qr_url"].endswith("ma_thu_tuc=2.000815")
-    status = actions.client.get(f"{url}/{job_id}", headers=actions.auth(kiosk))
-    assert status.get_json() == {"id": job_id, "status": "queued"}
-    other = actions.device("kiosk-hall", "kiosk", site="hall")
-    assert actions.client.get(f"{url}/{job_id}", headers=actions.auth(other)).status_code == 404
-    # The worker renders it as a DocumentSlip; decoded, it is one sane image on 80 mm paper.
-    from printer.jobs import job_bytes
-
-    spec = _spec(gapp)
-    with m.db.read() as s:
-        data = job_bytes(
-            s, m, ClaimedJob(job_id, "kiosk-point", "document", None, payload, 1), spec, ""
-        )
-    events = escpos_decode.decode(data)
-    image = escpos_decode.stacked_image(events)
-    assert image.width == 576 and 600 < image.height < 2500
-    assert isinstance(events[-1], escpos_decode.Cut)
-
-
-def _spec(app: Any) -> Any:
-    from kiosk.printing import spec_for
-
-    return spec_for("dummy?profile=TM-T20II", Path(app.instance_path))
-
-
-def test_print_refuses_a_stopped_wizard_and_a_busy_printer(actions: Actions, kiosk: str) -> None:
-    url = f"/api/v1/procedures/{COPY}/checklist/print"
-    stopped = post(actions, url, {"answers": {"issued_in_vn": False}}, kiosk)
-    assert stopped.status_code == 422
-    for _ in range(3):
-        assert post(actions, url, {"answers": {"issued_in_vn": True}}, kiosk).status_code == 202
-    busy = post(actions, url, {"answers": {"issued_in_vn": True}}, kiosk)
-    assert busy.status_code == 429 and error(busy)["retry_after_s"] == 10
-
-
-# --- a volunteer, a hall ticket -------------------------------------------------------------
-
-
-def test_calling_a_volunteer_issues_a_help_ticket_seen_live(
-    gapp: Any, gclient: Any, actions: Actions, kiosk: str
-) -> None:
-    sio = gapp.extensions["motcua"].socketio
-    staff = actions.user("vol", "staff", site="point")
-    live = sio.test_client(gapp, namespace="/live", auth={"token": staff})
-    assert live.is_connected("/live")
-    resp = post(actions, "/api/v1/guide/volunteer", {"procedure": BIRTH}, kiosk)
-    assert resp.status_code == 201
-    t = resp.get_json()
-    assert (t["site"], t["service"], t["number"], t["procedure"]) == (
-        "point",
-        "help",
-        "H001",
-        BIRTH,
-    )
-    assert t["print"]["status"] == "queued" and t["site_name"] == "Điểm hỗ trợ thử"
-    events = [m["args"][0] for m in live.get_received("/live") if m["name"] == "queue"]
-    assert {"site": "point", "kind": "TicketIssued", "ticket_id": t["id"]} in events
-    live.disconnect(namespace="/live")
-    # An unknown procedure code is dropped rather than stored on the ticket.
-    other = post(actions, "/api/v1/guide/volunteer", {"procedure": "9.999999"}, kiosk)
-    assert other.get_json()["procedure"] is None
-    hall_kiosk = actions.device("kiosk-hall", "kiosk", site="hall")
-    assert post(actions, "/api/v1/guide/volunteer", {}, hall_kiosk).get_json()["number"] == "H001"
-    assert post(actions, "/api/v1/guide/volunteer", {}, actions.user("x")).status_code == 403
-
-
-def test_hall_ticket_once_per_session_and_kiosk_gap(
-    gapp: Any, actions: Actions, kiosk: str, clock: Any
-) -> None:
-    url = f"/api/v1/procedures/{MARRIAGE}/hall-ticket"
-    actions.client.get("/guide", headers=actions.auth(kiosk))  # a guide session starts
-    first = post(actions, url, {}, kiosk)
-    assert first.status_code == 201
-    t = first.get_json()
-    assert (t["site"], t["service"], t["number"], t["procedure"]) == (
-        "hall",
-        "civil",
-        "B001",
-        MARRIAGE,
-    )
-    assert t["site_name_en"] == "Test hall"
-    again = post(actions, url, {}, kiosk)
-    assert again.status_code == 409 and error(again)["code"] == "conflict"
-    actions.client.get("/guide", headers=actions.auth(kiosk))  # the next citizen
-    soon = post(actions, url, {}, kiosk)
-    assert soon.status_code == 429 and 0 < error(soon)["retry_after_s"] <= 300
-    clock.advance(seconds=301)
-    assert post(actions, url, {}, kiosk).status_code == 201
-    with gapp.extensions["motcua"].db.read() as s:
-        issued = s.scalars(select(Ticket.number).where(Ticket.site == "hall")).all()
-    assert issued == ["B001", "B002"]
-
-
-def test_hall_ticket_rules(tmp_path: Path, clock: Any) -> None:
-    app = make_app(tmp_path, clock, write_config(tmp_path / "config", remote=False))
-    try:
-        actions = Actions(app, app.test_client())
-        kiosk = actions.device("kiosk-point", "kiosk", site="point")
-        details = actions.client.get(f"/api/v1/procedures/{MARRIAGE}").get_json()
-        assert details["in_person"][0]["remote_ticket"] is False
-        refused = post(actions, f"/api/v1/procedures/{MARRIAGE}/hall-ticket", {}, kiosk)
-        assert refused.status_code == 403
-        # The bundle is online only: no counter handles it in person.
-        assert (
-            post(actions, f"/api/v1/procedures/{BUNDLE}/hall-ticket", {}, kiosk).status_code == 403
-        )
-        # The hall's own kiosk takes a number for its own counter, with no remote limit.
-        hall = actions.device("kiosk-hall", "kiosk", site="hall")
-        for _ in range(2):
-            assert (
-                post(actions, f"/api/v1/procedures/{COPY}/hall-ticket", {}, hall).status_code == 201
-            )
-    finally:
-        app.extensions["motcua"].db.dispose()
-
-
-# --- usage counts, no catalogue, a bad catalogue -------------------------------------------
-
-
-def test_usage_is_counted_anonymously(gapp: Any, actions: Actions, kiosk: str, clock: Any) -> None:
-    assert post(actions, f"/api/v1/procedures/{BIRTH}/views", {"site": "point"}).status_code == 204
-    assert post(actions, f"/api/v1/procedures/{BIRTH}/views", {}, kiosk).status_code == 204
-    assert post(actions, f"/api/v1/procedures/{COPY}/views", {"site": "hall"}).status_code == 204
-    assert post(actions, f"/api/v1/procedures/{COPY}/views", {}).status_code == 422
-    assert post(actions, f"/api/v1/procedures/{COPY}/views", {"site": "nowhere"}).status_code == 422
-    post(actions, f"/api/v1/procedures/{COPY}/checklist/print", {"answers": {}}, kiosk)
-    post(actions, "/api/v1/guide/volunteer", {}, kiosk)
-    clock.set(at("2026-11-26 09:00"))
-    post(actions, f"/api/v1/procedures/{BIRTH}/views", {}, kiosk)
-    # A kiosk that was offline sends its views late, with the day they happened.
-    late = {"site": "point", "day": "2026-11-25"}
-    assert post(actions, f"/api/v1/procedures/{BIRTH}/views", late).status_code == 204
-    for day in ("2026-11-27", "2026-11-01", "yesterday"):
-        bad = post(actions, f"/api/v1/procedures/{BIRTH}/views", {"site": "point", "day": day})
-        assert bad.status_code == 422, day
-    with gapp.extensions["motcua"].db.read() as s:
-        rows = usage_counts(s, at("2026-11-25 00:00").date(), at("2026-11-26 00:00").date())
-    assert [(str(u.day), u.site, u.event, u.procedure, u.count) for u in rows] == [
-        ("2026-11-25", "hall", "viewed", COPY, 1),
-        ("2026-11-25", "point", "help", None, 1),
-        ("2026-11-25", "point", "printed", COPY, 1),
-        ("2026-11-25", "point", "viewed", BIRTH, 3),
-        ("2026-11-26", "point", "viewed", BIRTH, 1),
-    ]
-
-
-def test_a_config_folder_without_catalogue(client: Any) -> None:
-    # tests/cast has no procedures.yaml: the API is empty, the guide says so.
-    assert client.get("/api/v1/procedures?q=khai sinh").get_json() == []
-    assert client.get(f"/api/v1/procedures/{BIRTH}").status_code == 404
-    page = client.get("/guide")
-    assert page.status_code == 200 and "Chưa có danh mục thủ tục" in page.text
-    assert client.get("/guide/qr/lookup.png").status_code == 404
-
-
-def test_a_bad_catalogue_stops_start_up(
-    tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    from kiosk.cli import main
-
-    seed = (Path(__file__).resolve().parents[2] / "config" / "procedures.yaml").read_text()
-    broken = seed.replace('name_en: "Birth registration"', 'name_en: ""', 1)
-    config = write_config(tmp_path / "config", catalogue=broken)
-    with pytest.raises(ConfigError, match=r"procedures\[0\] \(code 1.001193\): name_en"):
-        make_app(tmp_path, clock, config)
-    monkeypatch.setenv("MOTCUA_CONFIG", str(config))
-    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "cli"))
-    assert main(["init-db"]) == 1
-    err = capsys.readouterr().err
-    assert "procedures.yaml: procedures[0] (code 1.001193): name_en" in err
-
-
 def test_openapi_lists_the_procedure_endpoints(reader: Any) -> None:
     from openapi_spec_validator import validate
 
@@ -537,50 +298,3 @@ def test_responses_match_their_declared_models(reader: Any) -> None:
     for row in reader.get("/api/v1/procedures").get_json():
         ProcedureSummaryOut.model_validate(row)
     SearchOut.model_validate(reader.get("/api/v1/procedures/search?q=khai").get_json())
-
-
-def test_the_offline_bundle(reader: Any) -> None:
-    resp = reader.get("/guide/catalogue.json?site=point")
-    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-cache"
-    body = resp.get_json()
-    assert len(body["procedures"]) >= 30 and body["site"] == "point"
-    again = reader.get(
-        "/guide/catalogue.json?site=point", headers={"If-None-Match": resp.headers["ETag"]}
-    )
-    assert again.status_code == 304
-    assert reader.get("/guide/catalogue.json?site=nowhere").status_code == 404
-    worker = reader.get("/guide-sw.js")
-    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
-    assert "__VERSION__" not in worker.text
-
-
-def test_the_office_example_initialises_on_its_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    from kiosk.cli import main
-
-    office = Path(__file__).resolve().parents[2] / "config" / "examples" / "office"
-    # A copy elsewhere still works: the example carries its own catalogue.
-    copied = tmp_path / "office"
-    shutil.copytree(office, copied)
-    monkeypatch.setenv("MOTCUA_CONFIG", str(copied))
-    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "instance"))
-    assert main(["init-db"]) == 0, capsys.readouterr().err
-    assert main(["catalogue", "check"]) == 0
-    out = capsys.readouterr().out
-    assert "entries need attention" in out and "not yet verified by ward staff" in out
-    assert main(["catalogue", "check", "--strict"]) == 1
-
-
-def test_catalogue_check_names_a_bad_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
-    from kiosk.cli import main
-
-    config = write_config(tmp_path / "config", catalogue="procedures: [1, 2]\n")
-    monkeypatch.setenv("MOTCUA_CONFIG", str(config))
-    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "instance"))
-    assert main(["catalogue", "check"]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("motcua: error: ") and "procedures.yaml" in err
-    assert len(err.strip().splitlines()) == 1

@@ -3,38 +3,24 @@
  * The page loads the catalogue bundle once and then searches (finder.js), shows procedures,
  * runs the wizard and computes fees (engine.js) in the browser, so a citizen already in the
  * guide can go on when the link to the server drops (offline.js says when, and keeps usage
- * counts until it returns). Only live things need the server: queue figures, tickets, printing.
+ * counts until it returns). Only live things need the server (services.js): queue figures,
+ * tickets, printing. dom.js builds the pieces in both languages.
  *
  * Nothing about the citizen is kept: state lives in this script's memory only, nothing goes to
  * sessionStorage or localStorage, the browser history is never pushed, and "Kết thúc" or
- * inactivity wipes the inputs and storage and reloads the page with location.replace (in place,
- * without reloading, when the server is down and no service worker could serve the page). A
- * typed dossier code never leaves the page. */
+ * inactivity wipes the inputs and storage and reloads the page with location.replace (resets it
+ * in place when no service worker could serve it offline). A dossier code never leaves the page. */
 (() => {
   "use strict";
 
   const data = JSON.parse(document.getElementById("guide-data").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const body = document.body;
-  const $ = (sel, root = document) => root.querySelector(sel);
-  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
-  const slot = (name) => $(`[data-slot="${name}"]`);
-  const slots = (name) => $$(`[data-slot="${name}"]`);
+  const D = window.GuideDom;
+  const { $, $$, slot, slots, el, bi, biText, fill } = D;
   const Engine = window.GuideEngine;
   const Link = window.GuideLink;
   const WARN_S = 20; // the idle warning shows this long before the session ends
-  const ONLINE = {
-    toan_trinh: ["Trực tuyến toàn trình", "Fully online", "online"],
-    mot_phan: ["Trực tuyến một phần", "Partly online", "partly"],
-    truc_tiep: ["Chỉ làm tại quầy", "In person only", "counter"],
-  };
-  const CHANNELS = {
-    truc_tiep: ["Tại quầy", "At the counter"],
-    buu_chinh: ["Qua bưu chính", "By post"],
-    truc_tuyen: ["Trực tuyến", "Online"],
-  };
-  const CHECK = ["Xin kiểm tra lại tại quầy", "Please check at the counter"];
-
   // A page served from the cache keeps the language of the address it was asked for.
   const asked = new URLSearchParams(location.search).get("lang");
   let lang = asked === "en" || asked === "vi" ? asked : data.lang === "en" ? "en" : "vi";
@@ -59,72 +45,10 @@
     lastActive: Date.now(),
     waitTimer: null,
   };
-
-  // --- small helpers ----------------------------------------------------------------------
-
-  function el(tag, attrs, ...kids) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === false || v == null) continue;
-      if (k === "class") node.className = v;
-      else node.setAttribute(k, v === true ? "" : v);
-    }
-    for (const kid of kids.flat(Infinity)) {
-      if (kid == null || kid === false) continue;
-      node.append(kid instanceof Node ? kid : String(kid));
-    }
-    return node;
-  }
-
-  /* Both languages; the page shows the one in body[data-lang]. An English text the catalogue
-     does not have shows the Vietnamese, marked as such. */
-  function bi(vi, en) {
-    const english = en
-      ? el("span", { class: "en", lang: "en" }, en)
-      : el("span", { class: "en", lang: "vi" }, vi, " ", el("small", { class: "vi-only" }, "(Vietnamese only)"));
-    return [el("span", { class: "vi", lang: "vi" }, vi), english];
-  }
-  const biText = (t) => bi(t.vi, t.en);
-
-  function fill(node, ...kids) {
-    if (!node) return;
-    node.replaceChildren(...kids.flat(Infinity).filter((k) => k != null && k !== false));
-  }
+  const live = window.GuideServices.create({ csrf, lang: () => lang, Link, S });
 
   const today = () => Engine.localDay(data.tz);
   const byCode = (code) => bundle.procedures.find((p) => p.code === code || p.alt_codes.includes(code));
-
-  async function api(method, path, payload) {
-    const headers = { Accept: "application/json", "Accept-Language": lang };
-    const init = { method, headers, credentials: "same-origin", cache: "no-store" };
-    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-    if (payload !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(payload);
-    }
-    let resp;
-    try {
-      resp = await fetch(path, init);
-    } catch (err) {
-      Link.online = false;
-      err.offline = true;
-      throw err;
-    }
-    Link.online = resp.status < 500;
-    let json = null;
-    if (resp.status !== 204) {
-      try { json = await resp.json(); } catch (_) { json = null; }
-    }
-    if (!resp.ok) {
-      const err = new Error((json && json.error && json.error.message) || `HTTP ${resp.status}`);
-      err.status = resp.status;
-      err.code = json && json.error && json.error.code;
-      throw err;
-    }
-    return json;
-  }
-
-  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
   // --- screens ----------------------------------------------------------------------------
 
@@ -137,8 +61,8 @@
     if (window.GuideKeyboard) window.GuideKeyboard.hide();
     clearInterval(S.waitTimer);
     if (name === "procedure" || name === "checklist") {
-      loadWaits();
-      S.waitTimer = setInterval(loadWaits, 30000);
+      live.loadWaits();
+      S.waitTimer = setInterval(live.loadWaits, 30000);
     }
   }
 
@@ -169,24 +93,12 @@
   function setLink(online) {
     body.dataset.link = online ? "online" : "offline";
     slot("offline").hidden = online;
-    if (S.procedure && (S.screen === "procedure" || S.screen === "checklist")) loadWaits();
+    if (S.procedure && (S.screen === "procedure" || S.screen === "checklist")) live.loadWaits();
   }
 
   // --- search and browse ------------------------------------------------------------------
 
   const q = $("#q");
-
-  function onlineBadge(cls) {
-    const known = ONLINE[cls];
-    return el("span", { class: `badge ${known[2]}` }, bi(known[0], known[1]));
-  }
-
-  function procRow(p) {
-    return el("li", {}, el("button", { type: "button", class: "proc-row", "data-action": "open", "data-code": p.code },
-      el("span", { class: "field" }, bi(p.field, p.field_en)),
-      el("b", { class: "name" }, bi(p.name, p.name_en)),
-      el("span", { class: "badges" }, onlineBadge(p.online_class))));
-  }
 
   function runSearch() {
     if (!finder) return;
@@ -207,7 +119,7 @@
     if (answered && found.didYouMean) {
       fill(corrected, bi(`Đã tìm theo «${found.didYouMean}»`, `Showing results for «${found.didYouMean}»`));
     }
-    fill(slot("found-list"), answered ? found.results.map(procRow) : []);
+    fill(slot("found-list"), answered ? found.results.map(D.procRow) : []);
     slot("found-empty").hidden = answered;
     S.suggestion = found.suggestionOnly ? found.didYouMean : null;
     slot("suggest").hidden = !S.suggestion;
@@ -231,91 +143,28 @@
 
   // --- one procedure ----------------------------------------------------------------------
 
-  function counts(d) {
-    const parts = [];
-    if (d.original) parts.push(bi(`${d.original} bản chính`, `${d.original} original`));
-    if (d.copy) parts.push(bi(`${d.copy} bản sao`, `${d.copy} ${d.copy > 1 ? "copies" : "copy"}`));
-    return parts.length ? el("span", { class: "count" }, parts.map((p, i) => (i ? [", ", p] : p))) : null;
-  }
-
-  function timeText(t) {
-    const head = t.value === 0 ? bi("Trong ngày", "Same day") : bi(`${t.value} ngày làm việc`, `${t.value} working days`);
-    return [el("b", {}, head), t.note ? el("span", { class: "small block" }, bi(t.note, t.note_en)) : null];
-  }
-
-  function feeHead(fee) {
-    return bi(fee.label, fee.label_en);
-  }
-
-  function feeText(p) {
-    return el("ul", { class: "fee-lines" }, Engine.feeLines(p.fee, today()).map((line) => el("li", {}, biText(line))));
-  }
-
-  function markChecks(root, p) {
-    for (const mark of $$("[data-check]", root)) {
-      const unsure = p.check_at_counter.includes(mark.dataset.check);
-      mark.hidden = !unsure;
-      if (unsure) fill(mark, bi(...CHECK));
-    }
-  }
-
-  function cutoffNow() {
-    const hm = new Intl.DateTimeFormat("en-GB", { timeZone: data.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date());
-    return hm >= data.cutoff;
-  }
-
-  function documentTag(d) {
-    const kind = d.when.split(":")[0];
-    if (kind === "always") return null;
-    return kind === "case"
-      ? el("span", { class: "tag" }, bi("Chỉ khi cán bộ yêu cầu", "Only if the staff ask"))
-      : el("span", { class: "tag" }, bi("Tùy câu trả lời", "Depends on your answers"));
-  }
-
-  function onlineTag(p, d) {
-    if (!p.online) return null;
-    if (d.online === "upload") return el("span", { class: "tag photo" }, bi("Nộp trực tuyến: chụp/scan", "Online: photo or scan"));
-    if (d.online === "eform") return el("span", { class: "tag eform" }, bi("Nộp trực tuyến: điền trên cổng", "Online: filled in on the portal"));
-    return el("span", { class: "tag counter" }, bi("Mang bản chính đến quầy", "Bring the original"));
-  }
-
-  function sourcesLine(p) {
-    const day = p.last_checked.split("-").reverse().join("/");
-    const hosts = [...new Set(p.sources.map((s) => new URL(s.url).hostname.replace(/^www\./, "")))];
-    return bi(`Nguồn: ${hosts.join(", ")} – đối chiếu ngày ${day}.`, `Sources: ${hosts.join(", ")} – checked on ${day}.`);
-  }
-
   function renderProcedure(p) {
     const root = $("#procedure");
     fill(slot("p-field"), bi(p.field, p.field_en));
     fill(slot("p-code"), p.code);
     fill(slot("p-name"), bi(p.name, p.name_en));
-    fill(slot("p-badges"), onlineBadge(p.online_class));
+    fill(slot("p-badges"), D.onlineBadge(p.online_class));
     slots("p-qcount").forEach((n) => fill(n, String(p.wizard.length)));
     slot("p-steps-btn").hidden = !p.online;
-    slot("p-cutoff").hidden = !(p.time_limit.cutoff_15h && cutoffNow());
+    slot("p-cutoff").hidden = !(p.time_limit.cutoff_15h && D.pastCutoff(data.tz, data.cutoff));
     slot("p-handled").hidden = !p.handled_at;
     if (p.handled_at) fill(slot("p-handled-text"), biText(p.handled_at));
-    fill(slot("p-documents"), p.documents.map((d) => el("li", {},
-      el("span", { class: "doc-name" }, bi(d.name, d.name_en)), " ", counts(d), " ", documentTag(d), " ", onlineTag(p, d),
-      d.note ? el("span", { class: "small block" }, bi(d.note, d.note_en)) : null,
-      d.case ? el("span", { class: "small block" }, bi(d.case, d.case_en)) : null)));
-    const who = p.conditions.map((c) => el("li", {}, bi(c.ask, c.ask_en), " ",
-      el("span", { class: `tag ${c.answer ? "yes" : "no"}` }, c.answer ? bi("Có", "Yes") : bi("Không", "No"))));
-    if (p.present_id) who.push(el("li", {}, bi("Người nộp xuất trình giấy tờ tùy thân.", "The applicant shows an ID paper.")));
-    if (!who.length) who.push(el("li", {}, bi("Người có yêu cầu; hỏi cán bộ nếu chưa chắc.", "Anyone concerned; ask the staff if unsure.")));
-    fill(slot("p-who"), who);
-    fill(slot("p-how"), el("b", { class: "block" }, bi(...ONLINE[p.online_class].slice(0, 2))),
-      p.channels.map((c, i) => [i ? " · " : "", bi(...CHANNELS[c])]));
-    fill(slot("p-time"), timeText(p.time_limit));
-    fill(slot("p-fee-label"), feeHead(p.fee), " ", el("span", { class: "check", "data-check": "fee", hidden: true }));
-    fill(slot("p-fee"), feeText(p));
+    fill(slot("p-documents"), p.documents.map((d) => D.documentItem(p, d)));
+    fill(slot("p-who"), D.whoList(p));
+    fill(slot("p-how"), el("b", { class: "block" }, D.onlineHead(p.online_class)),
+      p.channels.map((c, i) => [i ? " · " : "", D.channel(c)]));
+    fill(slot("p-time"), D.timeText(p.time_limit));
+    fill(slot("p-fee-label"), bi(p.fee.label, p.fee.label_en), " ", el("span", { class: "check", "data-check": "fee", hidden: true }));
+    fill(slot("p-fee"), el("ul", { class: "fee-lines" }, D.feeList(p, today())));
     fill(slot("p-result"), bi(p.result, p.result_en));
-    // The citation stays in Vietnamese (it is the law's name); English adds what it is.
-    fill(slot("p-legal"), p.legal_basis.map((b) => el("li", {},
-      el("span", { class: "en", lang: "en" }, `${b.en} – `), el("span", { lang: "vi", class: "citation" }, b.ref))));
-    fill(slot("p-sources"), sourcesLine(p));
-    markChecks(root, p);
+    fill(slot("p-legal"), p.legal_basis.map(D.legalItem));
+    fill(slot("p-sources"), D.sourcesLine(p));
+    D.markChecks(root, p);
     slot("p-qr").src = `/guide/qr/${encodeURIComponent(p.code)}.png`;
     const link = slot("p-link");
     if (link) link.href = p.portal_url; // only off the kiosk: a phone opens the portal itself
@@ -324,46 +173,7 @@
 
   function renderPlaces(p, prefix) {
     slot(`${prefix}-visit`).hidden = !p.in_person.length;
-    fill(slot(`${prefix}-places`), p.in_person.map((place) => {
-      const own = place.site === data.site;
-      const canTicket = data.kiosk && (own || place.remote_ticket);
-      return el("li", { class: "place", "data-site": place.site, "data-service": place.service },
-        el("b", {}, bi(place.service_name, place.service_name_en)),
-        el("span", { class: "block" }, bi(place.site_name, place.site_name_en)),
-        el("span", { class: "wait block", "data-wait": "" }, bi("Đang tải số người chờ…", "Loading the queue…")),
-        canTicket
-          ? el("button", { type: "button", class: "cta small primary online-only", "data-action": "hall-ticket", "data-site": place.site },
-            bi(own ? "Lấy số tại đây" : "Lấy số tại trụ sở", own ? "Take a number here" : "Take a number for the office"))
-          : el("span", { class: "small block" }, bi("Lấy số khi đến trụ sở.", "Take a number when you get there.")));
-    }));
-  }
-
-  async function loadWaits() {
-    const p = S.procedure;
-    if (!p || !p.in_person.length) return;
-    if (!Link.online) {
-      for (const node of $$(".place [data-wait]")) fill(node, bi("Ngoại tuyến: chưa có số người chờ", "Offline: no queue figures"));
-      return;
-    }
-    const sites = [...new Set(p.in_person.map((x) => x.site))];
-    for (const site of sites) {
-      let services;
-      try {
-        services = await api("GET", `/api/v1/sites/${encodeURIComponent(site)}/services`);
-      } catch (_) {
-        continue;
-      }
-      for (const row of $$(`.place[data-site="${site}"]`)) {
-        const svc = services.find((s) => s.code === row.dataset.service);
-        if (!svc) continue;
-        const minutes = Math.max(1, Math.ceil(svc.estimated_wait_s / 60));
-        let text;
-        if (!svc.open) text = bi("Hiện ngoài giờ tiếp nhận", "Closed now");
-        else if (!svc.waiting) text = bi("Không có người chờ", "No one waiting");
-        else text = bi(`Đang chờ: ${svc.waiting} người · khoảng ${minutes} phút`, `Waiting: ${svc.waiting} · about ${minutes} min`);
-        fill($("[data-wait]", row), text);
-      }
-    }
+    fill(slot(`${prefix}-places`), p.in_person.map((place) => D.placeItem(place, data)));
   }
 
   function openProcedure(code, push = true) {
@@ -420,41 +230,13 @@
     }
   }
 
-  function noteItem(n) {
-    return el("li", { class: `note ${n.kind}` }, n.kind === "case"
-      ? bi(n.vi, `Only in some cases (the staff will say): ${n.en}`) : bi(n.vi, n.en));
-  }
-
-  function paperItem(p, d) {
-    return el("li", { class: "paper" },
-      el("span", { class: "box", "aria-hidden": "true" }),
-      el("span", {}, el("b", {}, bi(d.name, d.name_en)), " ", counts(d), " ", onlineTag(p, d),
-        d.note ? el("span", { class: "small block" }, bi(d.note, d.note_en)) : null));
-  }
-
-  function alternativeItem(p, alt) {
-    const outcome = (o) => {
-      const head = o.answer ? bi("Nếu có", "If yes") : bi("Nếu không", "If no");
-      let what;
-      if (o.stop) what = bi("thủ tục này không áp dụng", "this procedure does not apply");
-      else if (o.documents.length) what = o.documents.map((d, i) => [i ? "; " : "", bi(d.name, d.name_en)]);
-      else what = bi("không cần thêm giấy tờ", "no extra papers");
-      return el("li", {}, el("b", {}, head, ": "), what,
-        o.fee_text ? el("span", { class: "block small" }, bi("Lệ phí: ", "Fee: "), biText(o.fee_text)) : null,
-        o.notes.map((n) => el("span", { class: "block small" }, bi(n.vi, n.en))),
-        o.suggestion ? el("span", { class: "block small" }, bi(`Thủ tục nên xem: ${o.suggestion.name || o.suggestion.code}`,
-          `See instead: ${o.suggestion.name_en || o.suggestion.code}`)) : null);
-    };
-    return el("li", { class: "alternative" }, el("p", {}, bi(alt.ask, alt.ask_en)), el("ul", {}, alt.outcomes.map(outcome)));
-  }
-
   function renderChecklist(c) {
     const p = S.procedure;
     const section = $("#checklist");
     section.dataset.state = c.stopped ? "stopped" : "ok";
     fill(slot("c-name"), bi(p.name, p.name_en));
     if (c.stopped) {
-      fill(slot("c-stop-notes"), c.notes.map(noteItem));
+      fill(slot("c-stop-notes"), c.notes.map(D.noteItem));
       const s = c.stopped.suggestion;
       slot("c-suggest").hidden = !s;
       if (s) {
@@ -467,10 +249,10 @@
       }
       return;
     }
-    fill(slot("c-papers"), c.documents.map((d) => paperItem(p, d)));
+    fill(slot("c-papers"), c.documents.map((d) => D.paperItem(p, d)));
     slot("c-id").hidden = !c.present_id;
     slot("c-unsure").hidden = !c.alternatives.length;
-    fill(slot("c-unsure-list"), c.alternatives.map((alt) => alternativeItem(p, alt)));
+    fill(slot("c-unsure-list"), c.alternatives.map(D.alternativeItem));
     const uploads = c.documents.filter((d) => d.upload);
     slot("c-upload").hidden = !uploads.length;
     fill(slot("c-upload-list"), uploads.map((d) => el("li", {}, bi(d.name, d.name_en))));
@@ -478,15 +260,12 @@
     slot("c-counter").hidden = !originals.length;
     fill(slot("c-counter-list"), originals.map((d) => el("li", {}, bi(d.name, d.name_en))));
     renderFee(c);
-    const extra = c.suggestions.filter((s) => s.code !== p.code).map((s) => el("li", { class: "note suggestion" },
-      s.in_catalogue
-        ? el("button", { type: "button", class: "link", "data-action": "open", "data-code": s.code }, bi(`Xem thủ tục: ${s.name}`, `See: ${s.name_en}`))
-        : bi(`Thủ tục liên quan: mã ${s.code} trên dichvucong.gov.vn`, `Related procedure: code ${s.code} on dichvucong.gov.vn`)));
-    fill(slot("c-notes"), c.notes.map(noteItem), extra);
+    const extra = c.suggestions.filter((s) => s.code !== p.code).map(D.suggestionItem);
+    fill(slot("c-notes"), c.notes.map(D.noteItem), extra);
     slot("c-steps-btn").hidden = !p.online;
     renderPlaces(p, "c");
-    setPrint("");
-    markChecks(section, p);
+    live.setPrint("");
+    D.markChecks(section, p);
   }
 
   function renderFee(c) {
@@ -502,7 +281,7 @@
     const text = [biText(c.fee_text)];
     if (c.fee_vnd) text.push(" ", el("small", {}, bi("(dự kiến, để tham khảo)", "(estimate, for reference)")));
     fill(slot("c-fee"), text);
-    fill(slot("c-fee-lines"), Engine.feeLines(p.fee, today()).map((line) => el("li", {}, biText(line))));
+    fill(slot("c-fee-lines"), D.feeList(p, today()));
   }
 
   function step(input, delta) {
@@ -510,37 +289,6 @@
     S[input] = Math.min(max, Math.max(1, S[input] + delta));
     fill(slot(`c-${input}`), String(S[input]));
     renderFee(computeChecklist());
-  }
-
-  // --- printing ---------------------------------------------------------------------------
-
-  function setPrint(state) {
-    const node = slot("c-print");
-    if (node) node.dataset.state = state;
-  }
-
-  async function printChecklist(button) {
-    if (!Link.online) { setPrint("offline"); return; }
-    button.disabled = true;
-    setPrint("queued");
-    const code = encodeURIComponent(S.procedure.code);
-    const inputs = S.procedure.fee.inputs;
-    const payload = { answers: { ...S.answers }, unsure: [...S.unsure], lang };
-    if (inputs.includes("pages")) payload.pages = S.pages;
-    if (inputs.includes("copies")) payload.copies = S.copies;
-    try {
-      const job = await api("POST", `/api/v1/procedures/${code}/checklist/print`, payload);
-      let status = job.status;
-      for (let i = 0; i < 60 && (status === "queued" || status === "printing"); i += 1) {
-        await sleep(1000);
-        status = (await api("GET", `/api/v1/procedures/${code}/checklist/print/${job.id}`)).status;
-      }
-      setPrint(status === "printed" ? "printed" : status === "failed" ? "failed" : "queued");
-    } catch (err) {
-      setPrint(err.offline ? "offline" : err.status === 429 ? "busy" : "failed");
-    } finally {
-      setTimeout(() => { button.disabled = false; }, 3000);
-    }
   }
 
   // --- the portal steps -------------------------------------------------------------------
@@ -623,98 +371,6 @@
     show("lookup");
   }
 
-  // --- tickets: a volunteer, or the office --------------------------------------------------
-
-  function openOverlay(id) {
-    if (window.GuideKeyboard) window.GuideKeyboard.hide();
-    for (const o of $$(".overlay")) if (o.id !== "idle") o.hidden = o.id !== id;
-  }
-
-  function closeOverlays() {
-    for (const o of $$(".overlay")) if (o.id !== "idle") o.hidden = true;
-  }
-
-  function showTicket(kind, ticket) {
-    const box = $("#ticket");
-    box.dataset.kind = kind;
-    box.dataset.state = "done";
-    fill(slot("t-number"), ticket.number);
-    fill(slot("t-where"), bi(`${ticket.service_name} – ${ticket.site_name}`, ticket.site_name_en
-      ? `${ticket.service_name_en || ticket.service_name} – ${ticket.site_name_en}` : null));
-    slots("t-ahead").forEach((n) => fill(n, String(ticket.ahead)));
-    const minutes = Math.ceil(ticket.estimated_wait_s / 60);
-    slot("t-wait-box").hidden = !minutes;
-    slots("t-wait").forEach((n) => fill(n, String(minutes)));
-    printNote(ticket.print.status);
-    openOverlay("ticket");
-    if (ticket.print.status === "queued") followPrint(ticket.id);
-  }
-
-  function printNote(status) {
-    const words = {
-      queued: ["Đang in phiếu…", "Printing the ticket…"],
-      printed: ["Đã in phiếu. Xin nhận ở khe máy in.", "Printed. Please take the ticket."],
-      failed: ["Máy in chưa in được phiếu: xin ghi nhớ số.", "The ticket could not be printed: please note the number."],
-      none: ["Xin ghi nhớ số của Ông/Bà.", "Please note your number."],
-    }[status] || ["", ""];
-    fill(slot("t-print"), bi(...words));
-  }
-
-  async function followPrint(id) {
-    for (let i = 0; i < 20; i += 1) {
-      await sleep(1000);
-      try {
-        const t = await api("GET", `/api/v1/tickets/${id}`);
-        printNote(t.print.status);
-        if (t.print.status !== "queued") return;
-      } catch (_) {
-        return;
-      }
-    }
-  }
-
-  function ticketError(err) {
-    const box = $("#ticket");
-    box.dataset.state = "error";
-    let words;
-    if (err.offline) words = bi("Đang ngoại tuyến: chưa lấy được số. Xin thử lại sau ít phút.", "Offline: no number can be issued now. Please try again in a few minutes.");
-    else if (err.message && !err.message.startsWith("HTTP")) words = err.message;
-    else words = bi("Chưa lấy được số. Xin thử lại.", "No number was issued. Please try again.");
-    fill(slot("t-error"), words);
-    openOverlay("ticket");
-  }
-
-  async function callVolunteer() {
-    const box = $("#ticket");
-    box.dataset.kind = "volunteer";
-    box.dataset.state = "busy";
-    openOverlay("ticket");
-    try {
-      S.volunteer = await api("POST", "/api/v1/guide/volunteer", { procedure: S.procedure ? S.procedure.code : null });
-      showTicket("volunteer", S.volunteer);
-    } catch (err) {
-      ticketError(err);
-    }
-  }
-
-  async function hallTicket(button) {
-    button.disabled = true;
-    const box = $("#ticket");
-    box.dataset.kind = "hall";
-    box.dataset.state = "busy";
-    openOverlay("ticket");
-    try {
-      const code = encodeURIComponent(S.procedure.code);
-      const ticket = await api("POST", `/api/v1/procedures/${code}/hall-ticket`, { site: button.dataset.site });
-      showTicket("hall", ticket);
-      loadWaits();
-    } catch (err) {
-      ticketError(err);
-    } finally {
-      button.disabled = false;
-    }
-  }
-
   // --- the end of a session ---------------------------------------------------------------
 
   /* Leave no trace: inputs, storage, and this page's state (by reloading it in place, so the
@@ -727,7 +383,7 @@
     try { localStorage.clear(); } catch (_) { /* storage may be disabled */ }
     Object.assign(S, { procedure: null, checklist: null, answers: {}, unsure: [], volunteer: null, field: null, touched: false });
     if (!Link.canReload) {
-      closeOverlays();
+      live.closeOverlays();
       $("#idle").hidden = true;
       setLang("vi");
       clearSearch();
@@ -781,15 +437,15 @@
     answer: (b) => answer(b.dataset.value),
     inc: (b) => step(b.dataset.input, 1),
     dec: (b) => step(b.dataset.input, -1),
-    print: (b) => printChecklist(b),
+    print: (b) => live.printChecklist(b),
     steps: openSteps,
     "step-prev": () => moveStep(-1),
     "step-next": () => moveStep(1),
     lookup: openLookup,
-    volunteer: () => (S.volunteer ? showTicket("volunteer", S.volunteer) : openOverlay("ask-volunteer")),
-    "volunteer-confirm": callVolunteer,
-    "hall-ticket": (b) => hallTicket(b),
-    close: closeOverlays,
+    volunteer: () => (S.volunteer ? live.showTicket("volunteer", S.volunteer) : live.openOverlay("ask-volunteer")),
+    "volunteer-confirm": live.callVolunteer,
+    "hall-ticket": (b) => live.hallTicket(b),
+    close: live.closeOverlays,
     "still-here": () => { $("#idle").hidden = true; },
   };
 

@@ -7,24 +7,15 @@
  * come from the cache first. Nothing a citizen types or receives (tickets, checklists printed,
  * queue figures, usage counts) is ever cached: API calls always go to the network.
  *
- * __VERSION__ is replaced by the server with a hash of the page's scripts and styles. */
+ * __VERSION__ and __SHELL__ are replaced by the server: a hash of the page's scripts and styles,
+ * and their list. */
 "use strict";
 
 const VERSION = "__VERSION__";
 const CACHE = `motcua-guide-${VERSION}`;
-const SHELL = [
-  "/static/guide/guide.css",
-  "/static/guide/engine.js",
-  "/static/guide/finder.js",
-  "/static/guide/offline.js",
-  "/static/guide/guide.js",
-  "/static/guide/keyboard.js",
-  "/static/vendor/minisearch.js",
-  "/static/vendor/idb-keyval.js",
-  "/static/vendor/fonts/be-vietnam-pro/font.css",
-  "/guide/qr/lookup.png",
-  "/guide/qr/portal.png",
-];
+// The page's scripts, styles and fonts (the server fills in the list it hashes for __VERSION__)
+// and the QR codes every screen may show.
+const SHELL = [...__SHELL__, "/guide/qr/lookup.png", "/guide/qr/portal.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
