@@ -3,7 +3,7 @@
 A query is a hit when one of its accepted codes is among the first three results. The set mixes
 official names, everyday names, accented and unaccented typing, typos, run-together words,
 long sentences and English, as people type them at a support point. It is shared by the unit
-tests (server search), the browser-search test (MiniSearch) and bench/guide_search.py.
+tests (server search), the browser-search test (MiniSearch) and bench/bench_guide_search.py.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from kiosk.catalogue import guide
 from kiosk.catalogue.printout import checklist_document
 from kiosk.context import Motcua, ctx
 from kiosk.domain import guide_usage
+from kiosk.domain.accounts import DeviceInfo
 from kiosk.domain.clock import business_day
 from kiosk.domain.errors import Conflict, InvalidInput, NotFound, RateLimited
 from kiosk.domain.printjobs import enqueue
@@ -41,6 +42,12 @@ HALL_TICKET_USED = "guide_hall"
 MAX_QUEUED_PRINTS = 3  # a kiosk printer holds at most this many unprinted checklists
 # A view counted late (the kiosk was offline) is accepted for this many days back.
 LATE_VIEW_DAYS = 7
+
+
+def _kiosk(caller: Caller) -> DeviceInfo:
+    """The calling kiosk (the endpoints below admit kiosks only)."""
+    assert caller.device is not None
+    return caller.device
 
 
 @endpoint(
@@ -63,7 +70,7 @@ def print_checklist(caller: Caller, code: str, body: PrintChecklistIn) -> Any:
             en="The answers show that this procedure does not apply.",
             field="answers",
         )
-    printer = printer_key(app.config, app.settings, caller.device.name)
+    printer = printer_key(app.config, app.settings, _kiosk(caller).name)
     if printer is None:
         raise Conflict("Máy này không có máy in.", en="This kiosk has no printer.")
     org = app.config.settings.organisation
@@ -86,14 +93,14 @@ def print_checklist(caller: Caller, code: str, body: PrintChecklistIn) -> Any:
                 PrintJob.status.in_(("queued", "printing")),
             )
         )
-        if waiting >= MAX_QUEUED_PRINTS:
+        if (waiting or 0) >= MAX_QUEUED_PRINTS:
             raise RateLimited(
                 "Máy in đang bận. Xin chờ in xong rồi thử lại.",
                 retry_after_s=10,
                 en="The printer is busy. Please wait for it to finish.",
             )
         job_id = enqueue(s, printer, app.clock.now(), kind="document", payload=payload)
-        guide_usage.record_usage(s, business_day(app.clock), caller.device.site, "printed", code)
+        guide_usage.record_usage(s, business_day(app.clock), _kiosk(caller).site, "printed", code)
     app.wake_printers()
     return jsonify({"id": job_id, "status": "queued"}), 202
 
@@ -108,7 +115,7 @@ def print_checklist(caller: Caller, code: str, body: PrintChecklistIn) -> Any:
 )
 def print_status(caller: Caller, code: str, job_id: int) -> Any:
     app = ctx()
-    printer = printer_key(app.config, app.settings, caller.device.name)
+    printer = printer_key(app.config, app.settings, _kiosk(caller).name)
     with app.db.read() as s:
         job = s.get(PrintJob, job_id)
         if (
@@ -160,7 +167,7 @@ def _issue(
 ) -> dict[str, Any]:
     """Issue a ticket from the guide's kiosk, printed on its printer, and count ``event``,
     in one transaction that runs ``check`` first."""
-    kiosk = caller.device
+    kiosk = _kiosk(caller)
     with app.db.transaction() as s:
         check(s)
         ticket, events = issue_ticket(
@@ -199,7 +206,7 @@ def _issue(
 )
 def call_volunteer(caller: Caller, body: VolunteerIn) -> Any:
     app = ctx()
-    site = app.config.site(caller.device.site)
+    site = app.config.site(_kiosk(caller).site)
     service = guide.volunteer_service(site) if site is not None else None
     if site is None or service is None:
         raise NotFound(
@@ -228,7 +235,7 @@ def call_volunteer(caller: Caller, body: VolunteerIn) -> Any:
 def hall_ticket(caller: Caller, code: str, body: HallTicketIn) -> Any:
     app = ctx()
     _, procedure = find(code)
-    here = caller.device.site
+    here = _kiosk(caller).site
     place = guide.ticket_place(app.config, procedure, here, body.site)
     sid = session.get(GUIDE_SESSION)
 
@@ -236,7 +243,7 @@ def hall_ticket(caller: Caller, code: str, body: HallTicketIn) -> Any:
         if place.site.code != here:
             guide_usage.check_remote_allowed(
                 s,
-                device_id=caller.device.id,
+                device_id=_kiosk(caller).id,
                 here=here,
                 now=app.clock.now(),
                 gap_s=app.config.settings.kiosk.remote_ticket_gap_s,

@@ -58,7 +58,7 @@ def _fee_periods(p: Procedure, today: date) -> list[dict[str, Any]]:
                 edges.add(case.valid_from)
             if case.valid_to is not None and case.valid_to >= today:
                 edges.add(case.valid_to + timedelta(days=1))
-    periods = []
+    periods: list[dict[str, Any]] = []
     for day in sorted(edges):
         lines = [bilingual(line) for line in describe_fee(p.fee, day).lines]
         if not periods or periods[-1]["text"] != lines:

@@ -57,6 +57,11 @@ def _terms(words: Sequence[str]) -> list[str]:
     return [*words, *pairs]
 
 
+def _deletions(word: str) -> set[str]:
+    """`word` with one letter left out, every way."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
 def _content_words(text: str) -> list[str]:
     return [normalize(w) for w in fold(text).split() if w not in STOP_WORDS]
 
@@ -144,6 +149,13 @@ class SearchIndex:
         self._df = df
         self._words = sorted(t for t in df if _PAIR not in t)
         self._joined = {t.replace(_PAIR, ""): t for t in df if _PAIR in t}
+        # Every word (and joined pair) under itself and under each of its one-letter deletions:
+        # two strings one edit apart share a key, so a typo's candidates are a few lookups
+        # instead of an edit distance against every word.
+        self._one_edit: dict[str, set[str]] = {}
+        for term in [*self._words, *self._joined]:
+            for key in {term, *_deletions(term)}:
+                self._one_edit.setdefault(key, set()).add(term)
         self._spelling = {w: c.most_common(1)[0][0] for w, c in spellings.items()}
         self._procedures = tuple(procedures)
 
@@ -155,6 +167,11 @@ class SearchIndex:
     # --- query words -> weighted index terms ------------------------------------------------
 
     def _near(self, word: str, budget: int, pool: Iterable[str]) -> list[tuple[str, int]]:
+        if budget == 1:  # only the terms sharing a one-deletion key can be one edit away
+            close: set[str] = set()
+            for key in {word, *_deletions(word)}:
+                close |= self._one_edit.get(key, set())
+            pool = [c for c in pool if c in close]
         found = []
         for candidate in pool:
             distance = edit_distance(word, candidate, budget)
