@@ -4,7 +4,9 @@ in-memory index the server uses, SQLite FTS5 (two ways), and the browser's MiniS
     .venv/bin/python bench/bench_guide_search.py [--repeat 20]
 
 The queries are tests/search_queries.py (what citizens type, with the procedures that answer
-each); a query is a hit when an accepted code is among the first three results. Engines:
+each); a query is a hit when an accepted code is among the first three results. Its held-out
+set (written after tuning, not tuned on) is scored apart, untimed, and so is a "misspelt" set
+made from the evaluation queries by swapping two letters of their longest word. Engines:
 
 - ``memory``: kiosk.catalogue.search, the server's search (BM25F over folded text, stop words,
   word pairs, typo and prefix correction, did-you-mean).
@@ -48,7 +50,7 @@ from kiosk.catalogue.bundle import guide_bundle  # noqa: E402
 from kiosk.catalogue.search import index_of, normalize  # noqa: E402
 from kiosk.catalogue.text import STOP_WORDS, fold  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
-from tests.search_queries import QUERIES  # noqa: E402
+from tests.search_queries import HELD_OUT, QUERIES  # noqa: E402
 
 OUT = ROOT / "bench" / "results"
 TOP = 3
@@ -150,6 +152,29 @@ def fts_folded_engine(cat: Catalogue) -> tuple[Search, float]:
     return run, build
 
 
+def misspelt() -> list[tuple[str, frozenset[str]]]:
+    """The evaluation queries with one typo in their longest word (two neighbouring letters
+    swapped after the first), for queries with a word of five letters or more."""
+    out = []
+    for q, accepted in QUERIES:
+        words = q.split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        w = words[longest]
+        if len(w) < 5 or not w.isalpha():
+            continue
+        words[longest] = w[0] + w[2] + w[1] + w[3:]
+        out.append((" ".join(words), accepted))
+    return out
+
+
+TYPOS = misspelt()
+
+
+def scored(search: Search, queries: list[tuple[str, frozenset[str]]]) -> dict[str, int]:
+    hits = sum(bool(set(search(q)[:TOP]) & accepted) for q, accepted in queries)
+    return {"queries": len(queries), "top3_hits": hits}
+
+
 def evaluate(search: Search, repeat: int) -> dict[str, Any]:
     hits = 0
     misses = []
@@ -196,7 +221,9 @@ def minisearch(cat: Catalogue, repeat: int) -> dict[str, Any] | None:
         bundle_path = Path(tmp) / "bundle.json"
         bundle_path.write_text(json.dumps(bundle), encoding="utf-8")
         queries_path = Path(tmp) / "queries.json"
-        queries_path.write_text(json.dumps([[q, None] for q, _ in QUERIES] * (repeat + 1)))
+        extra = [*HELD_OUT, *TYPOS]
+        typed = [[q, None] for q, _ in QUERIES] * (repeat + 1) + [[q, None] for q, _ in extra]
+        queries_path.write_text(json.dumps(typed))
         out = subprocess.run(
             [node, str(ROOT / "tests" / "js" / "finder_eval.cjs"), bundle_path, queries_path],
             capture_output=True,
@@ -214,8 +241,13 @@ def minisearch(cat: Catalogue, repeat: int) -> dict[str, Any] | None:
             hits += 1
         else:
             misses.append({"q": q, "top": top})
-    result = summary(hits, misses, got["times_ms"][len(QUERIES) :] or got["times_ms"])
+    timed = got["times_ms"][len(QUERIES) : -len(extra)]
+    result = summary(hits, misses, timed or got["times_ms"])
     result["build_ms"] = round(got["build_ms"], 1)
+    rest = got["results"][-len(extra) :]
+    found = [bool(set(row["codes"][:TOP]) & a) for (_, a), row in zip(extra, rest, strict=True)]
+    result["held_out"] = {"queries": len(HELD_OUT), "top3_hits": sum(found[: len(HELD_OUT)])}
+    result["misspelt"] = {"queries": len(TYPOS), "top3_hits": sum(found[len(HELD_OUT) :])}
     return result
 
 
@@ -226,15 +258,17 @@ def markdown(report: dict[str, Any]) -> str:
         f"first {TOP}. Catalogue: {report['procedures']} procedures. {report['when']}, "
         f"load average {machine['load_average']:.1f} on {machine['cpus']} CPUs.",
         "",
-        "| engine | top-3 hits | rate | mean ms | p50 ms | p99 ms | index build ms |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| engine | top-3 | rate | held-out | misspelt | mean ms | p50 ms | p99 ms | build ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, row in report["engines"].items():
         if row is None:
-            lines.append(f"| {name} | skipped | | | | | |")
+            lines.append(f"| {name} | skipped | | | | | | | |")
             continue
         lines.append(
             f"| {name} | {row['top3_hits']}/{row['queries']} | {row['top3_rate']:.1%} | "
+            f"{row['held_out']['top3_hits']}/{row['held_out']['queries']} | "
+            f"{row['misspelt']['top3_hits']}/{row['misspelt']['queries']} | "
             f"{row['mean_ms']} | {row['p50_ms']} | {row['p99_ms']} | {row['build_ms']} |"
         )
     return "\n".join(lines) + "\n"
@@ -255,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
         search, build = make(cat)
         row = evaluate(search, args.repeat)
         row["build_ms"] = round(build * 1000, 1)
+        row["held_out"] = scored(search, HELD_OUT)
+        row["misspelt"] = scored(search, TYPOS)
         engines[name] = row
     engines["minisearch"] = minisearch(cat, args.repeat)
     report = {
