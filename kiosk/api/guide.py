@@ -189,7 +189,12 @@ def _issue(
         out = ticket_body(s, app, ticket)
     site_cfg = app.config.site(site)
     assert site_cfg is not None
-    out.update(site_name=site_cfg.name, site_name_en=site_cfg.name_en)
+    service_cfg = site_cfg.service(service)
+    out.update(
+        site_name=site_cfg.name,
+        site_name_en=site_cfg.name_en,
+        service_name_en=service_cfg.name_en if service_cfg is not None else "",
+    )
     return out
 
 

@@ -257,3 +257,4 @@ class PrintJobOut(schemas.Out):
 class GuideTicketOut(schemas.TicketOut):
     site_name: str
     site_name_en: str
+    service_name_en: str

@@ -38,6 +38,9 @@ def problems(data: FileSpec, label: Callable[[int], str]) -> Iterator[str]:
             elif code in owners:
                 yield f"{where}: {field}: {code} is listed twice"
             owners[code] = where
+    for i, code in enumerate(meta.featured):
+        if code not in owners:
+            yield f"catalogue.featured[{i}]: {code} is not a procedure of this catalogue"
     for index, proc in enumerate(data.procedures):
         where = label(index)
         yield from (f"{where}: {problem}" for problem in _procedure_problems(proc, data))

@@ -140,9 +140,10 @@ def to_upload(
 
 
 def home_procedures(catalogue: Catalogue, viewed: list[str], count: int) -> list[Procedure]:
-    """What the guide's first screen offers: the most viewed, then the catalogue's order."""
+    """What the guide's first screen offers: the most viewed, then the catalogue's featured
+    procedures, then its order."""
     chosen: list[Procedure] = []
-    for code in viewed:
+    for code in [*viewed, *catalogue.meta.featured]:
         procedure = catalogue.get(code)
         if procedure is not None and procedure not in chosen:
             chosen.append(procedure)

@@ -277,6 +277,7 @@ def load_catalogue(path: Path) -> m.Catalogue:
             check_at_counter=m.Text(meta.check_at_counter.vi, meta.check_at_counter.en),
             review_after_days=meta.review_after_days,
             dvcqg_nganh_doc_url_template=meta.dvcqg_nganh_doc_url_template,
+            featured=tuple(meta.featured),
         ),
         fields_en={name: spec.en for name, spec in data.fields.items()},
         counter_groups=tuple(

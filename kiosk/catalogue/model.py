@@ -71,6 +71,8 @@ class CatalogueMeta:
     review_after_days: int
     # Needed only when some procedure sets `vertical_sector: true`.
     dvcqg_nganh_doc_url_template: str | None = None
+    # What the guide's first screen offers until it knows what is looked at most.
+    featured: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

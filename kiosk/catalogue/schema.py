@@ -110,6 +110,7 @@ class MetaSpec(_Spec):
     checklist_footer: BilingualSpec
     check_at_counter: BilingualSpec
     review_after_days: Annotated[int, Field(ge=1, le=3650)]
+    featured: list[Code] = []
 
 
 class FieldSpec(_Spec):

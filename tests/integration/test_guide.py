@@ -84,12 +84,12 @@ def test_an_enrolled_kiosk_gets_its_own_site_printing_and_help(actions: Actions)
     assert 'inputmode="none"' in resp.text and 'id="keyboard"' in resp.text
 
 
-def test_the_home_screen_offers_the_most_viewed(actions: Actions) -> None:
+def test_the_home_screen_offers_the_most_viewed_then_the_featured(actions: Actions) -> None:
     for _ in range(2):
         actions.client.post("/api/v1/procedures/2.000815/views", json={"site": "point"})
     html = actions.client.get("/guide?site=point").text
     cards = re.findall(r'class="proc-card" data-action="open" data-code="([0-9.]+)"', html)
-    assert cards[:3] == ["2.000815", "1.001193", "1.000689"] and len(cards) == 6
+    assert cards[:3] == ["2.000815", "1.001193", "1.000894"] and len(cards) == 6
 
 
 def _decode(png: bytes, tmp_path: Path) -> str:

@@ -131,7 +131,7 @@ def test_hall_ticket_once_per_session_and_kiosk_gap(
         "B001",
         MARRIAGE,
     )
-    assert t["site_name_en"] == "Test hall"
+    assert t["site_name_en"] == "Test hall" and t["service_name_en"] == "Civil status"
     again = post(actions, url, {}, kiosk)
     assert again.status_code == 409 and error(again)["code"] == "conflict"
     actions.client.get("/guide", headers=actions.auth(kiosk))  # the next citizen

@@ -332,6 +332,11 @@ BROKEN: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         "catalogue: timezone: 'Asia/Hanoi_City' is not a known time zone",
     ),
     (
+        "featured code not in the catalogue",
+        _meta("featured", ["1.001193", "9.999999"]),
+        "catalogue.featured[1]: 9.999999 is not a procedure of this catalogue",
+    ),
+    (
         "counter group entry",
         _counter_group_field,
         "counter_groups.HOTRO: name_en: is missing",

@@ -103,7 +103,7 @@ def test_checklist_payload_for_a_certified_copy(cat: Catalogue) -> None:
         "Bản chụp (photo) từ bản chính, mỗi bản cần chứng thực một bản chụp (1 bản sao) (**)",
     ]
     assert not any("chụp ảnh" in n or "scan" in n for n in payload["notes"])
-    assert "(**) Mang bản chính đến quầy, kể cả khi nộp trực tuyến." in payload["notes"]
+    assert "(**) Mang đến quầy, kể cả khi nộp trực tuyến." in payload["notes"]
     english = checklist_document(cat, copy, result, header_lines=HEADER, lang="en")
     assert english["title"] == "PAPERS TO PREPARE"
     assert english["bullets"][0].startswith("The original document")
@@ -182,9 +182,12 @@ def test_where_a_procedure_is_handled_in_person(tmp_path: Path, cat: Catalogue) 
     assert guide.ticket_place(closed, birth, "hall", None).site.code == "hall"  # its own
 
 
-def test_home_offers_the_most_viewed_then_the_catalogue(cat: Catalogue) -> None:
+def test_home_offers_the_most_viewed_then_the_featured_then_the_catalogue(cat: Catalogue) -> None:
     shown = guide.home_procedures(cat, ["2.000815", "9.999999", "2.000815"], 3)
-    assert [p.code for p in shown] == ["2.000815", "1.001193", "1.000689"]
+    assert [p.code for p in shown] == ["2.000815", "1.001193", "1.000894"]
+    everything = guide.home_procedures(cat, [], len(cat.procedures))
+    assert [p.code for p in everything[:6]] == list(cat.meta.featured)
+    assert len({p.code for p in everything}) == len(cat.procedures)
 
 
 def test_the_offline_bundle_holds_everything_the_page_needs(tmp_path: Path, cat: Catalogue) -> None:

@@ -109,7 +109,9 @@
     if (!p.online) return null;
     if (d.online === "upload") return el("span", { class: "tag photo" }, bi("Nộp trực tuyến: chụp/scan", "Online: photo or scan"));
     if (d.online === "eform") return el("span", { class: "tag eform" }, bi("Nộp trực tuyến: điền trên cổng", "Online: filled in on the portal"));
-    return el("span", { class: "tag counter" }, bi("Mang bản chính đến quầy", "Bring the original"));
+    return el("span", { class: "tag counter" }, d.original
+      ? bi("Mang bản chính đến quầy", "Bring the original")
+      : bi("Mang đến quầy", "Bring it to the counter"));
   }
 
   function documentItem(p, d) {

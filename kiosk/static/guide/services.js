@@ -142,8 +142,9 @@
       box.dataset.kind = kind;
       box.dataset.state = "done";
       fill(slot("t-number"), ticket.number);
-      fill(slot("t-where"), bi(`${ticket.service_name} – ${ticket.site_name}`, ticket.site_name_en
-        ? `${ticket.service_name_en || ticket.service_name} – ${ticket.site_name_en}` : null));
+      const english = ticket.site_name_en && ticket.service_name_en;
+      fill(slot("t-where"), bi(`${ticket.service_name} – ${ticket.site_name}`,
+        english ? `${ticket.service_name_en} – ${ticket.site_name_en}` : null));
       slots("t-ahead").forEach((n) => fill(n, String(ticket.ahead)));
       const minutes = Math.ceil(ticket.estimated_wait_s / 60);
       slot("t-wait-box").hidden = !minutes;
