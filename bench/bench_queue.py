@@ -308,10 +308,24 @@ def bench_config(dest: Path) -> Path:
     return dest
 
 
-def bench_database(name: str, url: str | None, work: Path, args: argparse.Namespace) -> dict:
+def bench_database(
+    name: str, url: str | None, work: Path, args: argparse.Namespace, workers: int
+) -> dict:
     config = bench_config(work / "config")
-    out: dict[str, Any] = {"database": name, "runs": []}
-    with serverproc.running(work / name, config=config, database_url=url) as srv:
+    out: dict[str, Any] = {"database": name, "workers": workers, "runs": []}
+    name = f"{name}-w{workers}"
+    queue_url = args.message_queue if workers > 1 else None
+    # With --attack the per-address cap is raised so that the attacker really holds its
+    # 1,000 sockets (by default it would be refused past 200).
+    env = {"MOTCUA_CONNECTIONS_PER_ADDRESS": "2000"} if args.attack else None
+    with serverproc.running(
+        work / name,
+        config=config,
+        database_url=url,
+        workers=workers,
+        message_queue=queue_url,
+        env=env,
+    ) as srv:
         token = srv.staff_token("bench")
         srv.request("GET", "/healthz")
         time.sleep(1)
@@ -324,6 +338,8 @@ def bench_database(name: str, url: str | None, work: Path, args: argparse.Namesp
             run = run_load(srv, token, clients, kind="issue", service=service, seconds=args.seconds)
             out["runs"].append(run)
             print(f"[{name}] issue x{clients}: {fmt(run)}", flush=True)
+        if args.attack:
+            out["runs"].append(run_under_attack(srv, token, args))
         run = run_load(
             srv, token, 1, kind="issue", service="q1off", seconds=args.seconds, nodelay=False
         )
@@ -338,6 +354,34 @@ def bench_database(name: str, url: str | None, work: Path, args: argparse.Namesp
         out["rss_after"] = rss(srv)
         print(f"[{name}] RSS after load {out['rss_after']['total_kib'] / 1024:.0f} MiB", flush=True)
     return out
+
+
+def run_under_attack(srv: serverproc.Server, token: str, args: argparse.Namespace) -> dict:
+    """Issue at 16 clients again while another address holds 1,000 idle Socket.IO connections
+    and 100 clients trickle their headers (``bench/attack.py``)."""
+    import attack
+
+    _, ticket = serverproc.call(
+        srv.connection(), "POST", "/api/v1/tickets", token, {"site": "hall", "service": "q16"}
+    )
+    ctx = multiprocessing.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    proc = ctx.Process(
+        target=attack.hold, args=(srv.port, ticket["code"], args.attack_idle, 100, theirs)
+    )
+    proc.start()
+    held_idle, held_slow = ours.recv()
+    time.sleep(2)
+    run = run_load(srv, token, 16, kind="issue", service="q16", seconds=args.seconds)
+    ours.send("stop")
+    still = ours.recv()
+    proc.join(30)
+    run["attack"] = {"idle_held": held_idle, "slow_held": held_slow, "still_open": still}
+    print(
+        f"[under attack: {held_idle} idle sockets, {held_slow} slow clients] issue x16: {fmt(run)}",
+        flush=True,
+    )
+    return run
 
 
 def fmt(run: dict[str, Any]) -> str:
@@ -403,16 +447,19 @@ def git_commit() -> str | None:
 
 def table(results: dict[str, Any]) -> str:
     rows = [
-        "| database | load | clients | TCP_NODELAY | requests | per second | p50 ms | p99 ms "
-        "| max ms | errors | server CPU (cores) | server CPU ms/request | load avg |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| database | workers | load | clients | TCP_NODELAY | requests | per second | p50 ms "
+        "| p99 ms | max ms | errors | server CPU (cores) | server CPU ms/request | load avg |",
+        "|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for db in results["databases"]:
         for r in db["runs"]:
             load = {"floor": "GET priority-groups (web stack alone)"}.get(r["kind"], r["kind"])
+            if "attack" in r:
+                a = r["attack"]
+                load += f" while {a['idle_held']} idle sockets + {a['slow_held']} slow clients"
             load += f" (queue of {r['prefill']})" if "prefill" in r else ""
             rows.append(
-                f"| {db['database']} | {load} | {r['clients']} | "
+                f"| {db['database']} | {db['workers']} | {load} | {r['clients']} | "
                 f"{'on' if r['tcp_nodelay'] else 'off'} | {r['requests']} | {r['per_s']} | "
                 f"{r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['errors']} | "
                 f"{r['server_cpu']} | {r['server_cpu_ms_per_request']} | "
@@ -420,9 +467,9 @@ def table(results: dict[str, Any]) -> str:
             )
     rows += [
         "",
-        "| database | RSS idle: master + worker (MiB) | PSS idle (MiB) "
-        "| RSS after load: master + worker (MiB) | PSS after load (MiB) |",
-        "|---|---:|---:|---:|---:|",
+        "| database | workers | RSS idle: master + workers (MiB) | PSS idle (MiB) "
+        "| RSS after load: master + workers (MiB) | PSS after load (MiB) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
 
     def mib(kib: int) -> str:
@@ -431,7 +478,8 @@ def table(results: dict[str, Any]) -> str:
     for db in results["databases"]:
         idle, after = db["rss_idle"], db["rss_after"]
         rows.append(
-            f"| {db['database']} | {mib(idle['master_kib'])} + {mib(idle['worker_kib'])} | "
+            f"| {db['database']} | {db['workers']} | {mib(idle['master_kib'])} + "
+            f"{mib(idle['worker_kib'])} | "
             f"{mib(idle['pss_total_kib'])} | {mib(after['master_kib'])} + "
             f"{mib(after['worker_kib'])} | {mib(after['pss_total_kib'])} |"
         )
@@ -444,7 +492,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured time per level")
     parser.add_argument("--prefill", type=int, default=2000, help="tickets queued for call-next")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--workers", default="1,2", help="server processes (motcua serve --workers), a list"
+    )
+    parser.add_argument(
+        "--message-queue",
+        default="redis://127.0.0.1:6379/0",
+        help="MOTCUA_MESSAGE_QUEUE when --workers is above 1",
+    )
+    parser.add_argument(
+        "--attack",
+        action="store_true",
+        help="also issue at 16 clients while 127.0.0.2 holds idle sockets and slow clients",
+    )
+    parser.add_argument("--attack-idle", type=int, default=1000)
     args = parser.parse_args()
+    worker_counts = [int(w) for w in args.workers.split(",")]
 
     results: dict[str, Any] = {
         "machine": machine(),
@@ -455,16 +518,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
         work = Path(tmp)
         for name in args.databases.split(","):
-            if name == "sqlite":
-                results["databases"].append(bench_database("sqlite", None, work, args))
-            elif name == "postgresql":
-                if results["machine"]["postgresql"] is None:
-                    print("PostgreSQL is not running on 127.0.0.1:5432: skipped", flush=True)
-                    continue
-                with pg_database() as url:
-                    results["databases"].append(bench_database("postgresql", url, work, args))
-            else:
-                parser.error(f"unknown database {name!r}")
+            for workers in worker_counts:
+                if name == "sqlite":
+                    results["databases"].append(bench_database("sqlite", None, work, args, workers))
+                elif name == "postgresql":
+                    if results["machine"]["postgresql"] is None:
+                        print("PostgreSQL is not running on 127.0.0.1:5432: skipped", flush=True)
+                        break
+                    with pg_database() as url:
+                        results["databases"].append(
+                            bench_database("postgresql", url, work, args, workers)
+                        )
+                else:
+                    parser.error(f"unknown database {name!r}")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
