@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from kiosk.config import ConfigError
 from kiosk.domain.errors import DomainError
 from kiosk.services import SchemaError
-from kiosk.settings import SettingsError
+from kiosk.settings import Settings, SettingsError
 
 
 class CliError(Exception):
@@ -79,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     png.add_argument("--width", type=int, default=None, help="paper width in dots (576, 384)")
 
     sub.add_parser("demo", help="create the demo accounts and devices (idempotent), print them")
+
+    catalogue = sub.add_parser("catalogue", help="the procedure catalogue").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    check = catalogue.add_parser(
+        "check",
+        help="list the entries and facts staff must still check (unverified, past review, "
+        "fee windows ending soon, suggestions outside the catalogue)",
+    )
+    check.add_argument("--all", action="store_true", help="every finding of every entry")
+    check.add_argument("--strict", action="store_true", help="exit 1 when anything needs attention")
     return p
 
 
@@ -250,6 +261,26 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk.catalogue import CatalogueError, load_procedures
+    from kiosk.catalogue.review import report, review
+
+    settings = Settings.from_env()
+    try:
+        catalogue = load_procedures(settings.config_dir)
+    except CatalogueError as exc:
+        raise CliError(str(exc).splitlines()[0]) from None
+    if catalogue is None:
+        raise CliError(f"{settings.config_dir}: no procedures.yaml")
+    today = datetime.now(ZoneInfo(settings.timezone)).date()
+    for line in report(catalogue, today, everything=args.all):
+        print(line)
+    return 1 if args.strict and review(catalogue, today) else 0
+
+
 COMMANDS = {
     "init-db": cmd_init_db,
     "serve": cmd_serve,
@@ -259,6 +290,7 @@ COMMANDS = {
     "print-agent": cmd_print_agent,
     "escpos-png": cmd_escpos_png,
     "demo": cmd_demo,
+    "catalogue": cmd_catalogue,
 }
 
 if __name__ == "__main__":

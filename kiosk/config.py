@@ -4,7 +4,7 @@ Layout of the folder:
 
 * ``motcua.yaml`` — organisation, priority groups and policy, rating scale, calling, announcement;
 * ``sites/*.yaml`` — one file per site: services, counters, displays, kiosks and their printers;
-* ``procedures.yaml`` — the procedure catalogue (loaded by :mod:`kiosk.domain.catalogue`).
+* ``procedures.yaml`` — the procedure catalogue (loaded by :mod:`kiosk.catalogue`).
 
 Any problem raises :class:`ConfigError` whose message names the file, the entry and the field.
 Nothing here reads configuration at import time.

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
 
+from kiosk.catalogue import Catalogue, CatalogueError, load_procedures
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database, mark_auth_changed
-from kiosk.domain.catalogue import Catalogue, CatalogueError
 from kiosk.domain.clock import Clock, SystemClock
 from kiosk.domain.events import CredentialsRevoked, PrintQueued, TicketIssued
-from kiosk.domain.guide import load_procedures
 from kiosk.settings import Settings
 
 if TYPE_CHECKING:

@@ -48,16 +48,17 @@ def sample_checklist() -> DocumentSlip:
         subtitle="Giấy tờ cần chuẩn bị",
         header_lines=HEADER[1:],
         paragraphs=(
-            "Mang theo bản chính để đối chiếu. Có thể nộp trực tuyến tại dichvucong.gov.vn "
-            "bằng tài khoản VNeID mức 2.",
+            "Xuất trình giấy tờ tùy thân (căn cước) khi nộp. Có thể nộp trực tuyến tại "
+            "dichvucong.gov.vn bằng tài khoản VNeID mức 2.",
         ),
         bullets=(
             "Tờ khai đăng ký khai sinh (theo mẫu)",
-            "Giấy chứng sinh (bản chính)",
-            "Giấy tờ tùy thân của người đi đăng ký (CCCD)",
-            "Giấy chứng nhận kết hôn của cha mẹ (nếu có)",
+            "Giấy chứng sinh do cơ sở y tế cấp (bản chính)",
         ),
-        notes=("Đăng ký đúng hạn: miễn lệ phí.",),
+        notes=(
+            "Không cần mang giấy chứng nhận kết hôn của cha mẹ: cơ quan tự tra cứu.",
+            "Đăng ký trong 60 ngày kể từ ngày sinh: miễn lệ phí.",
+        ),
         qr_url="https://dichvucong.gov.vn/",
         qr_caption="Quét để mở Cổng dịch vụ công quốc gia",
         printed_at=datetime(2025, 7, 25, 8, 20, tzinfo=TZ),

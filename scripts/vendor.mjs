@@ -13,6 +13,9 @@ mkdirSync(join(out, "fonts", "be-vietnam-pro", "files"), { recursive: true });
 
 cpSync(mod("socket.io-client", "dist", "socket.io.min.js"), join(out, "socket.io.min.js"));
 cpSync(mod("chart.js", "dist", "chart.umd.min.js"), join(out, "chart.umd.min.js"));
+// The guide searches and keeps its usage counts in the browser while a support point is offline.
+cpSync(mod("minisearch", "dist", "umd", "index.js"), join(out, "minisearch.js"));
+cpSync(mod("idb-keyval", "dist", "umd.js"), join(out, "idb-keyval.js"));
 
 // Be Vietnam Pro: the Vietnamese, Latin and Latin-extended subsets of the weights we use.
 const font = mod("@fontsource", "be-vietnam-pro");
@@ -28,7 +31,7 @@ for (const w of weights) {
 writeFileSync(join(out, "fonts", "be-vietnam-pro", "font.css"), css.join("\n"));
 
 const versions = Object.fromEntries(
-  ["socket.io-client", "chart.js", "@fontsource/be-vietnam-pro"].map((name) => [
+  ["socket.io-client", "chart.js", "@fontsource/be-vietnam-pro", "minisearch", "idb-keyval"].map((name) => [
     name,
     JSON.parse(readFileSync(mod(...name.split("/"), "package.json"), "utf8")).version,
   ]),

@@ -5,10 +5,13 @@ seed catalogue (config/procedures.yaml), and an app built on them."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import CAST
+import pytest
+
+from tests.conftest import CAST, Actions
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "config" / "procedures.yaml"
@@ -90,3 +93,38 @@ def make_app(tmp_path: Path, clock: Any, config: Path) -> Any:
     upgrade(m.db)
     load_rows(m.db, m.config)
     return application
+
+
+# --- fixtures of the guide's integration tests (import them by name) ---------------------------
+
+
+@pytest.fixture
+def gapp(tmp_path: Path, clock: Any) -> Iterator[Any]:
+    app = make_app(tmp_path, clock, write_config(tmp_path / "config"))
+    yield app
+    app.extensions["motcua"].db.dispose()
+
+
+@pytest.fixture
+def gclient(gapp: Any) -> Any:
+    return gapp.test_client()
+
+
+@pytest.fixture
+def actions(gapp: Any, gclient: Any) -> Actions:
+    return Actions(gapp, gclient)
+
+
+@pytest.fixture
+def kiosk(actions: Actions) -> str:
+    """The support point's kiosk, enrolled."""
+    return actions.device("kiosk-point", "kiosk", site="point")
+
+
+def post(actions: Actions, path: str, body: Any, token: str | None = None) -> Any:
+    headers = actions.auth(token) if token else {}
+    return actions.client.post(path, json=body, headers=headers)
+
+
+def error(resp: Any) -> dict[str, Any]:
+    return resp.get_json()["error"]  # type: ignore[no-any-return]

@@ -124,6 +124,7 @@ from kiosk.api import (  # noqa: E402,F401
     auth_token,
     console,
     counters,
+    guide,
     openapi,
     printing,
     procedures,

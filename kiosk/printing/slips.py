@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
+from kiosk.catalogue import Catalogue
 from kiosk.config import Config, Site
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.clock import Clock, local
 from kiosk.domain.queue import Estimator, ahead_of
 from kiosk.domain.waits import wait_minutes

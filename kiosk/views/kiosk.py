@@ -14,9 +14,8 @@ from display.announce import AnnouncementTemplate, clip_sequence
 from display.audio import is_ticket_today
 from display.voice import ClipMissing, VoiceError, assemble, generate_clips
 from kiosk.auth import current_caller
+from kiosk.catalogue import Catalogue, guide
 from kiosk.config import Config, Service, Site
-from kiosk.domain import guide
-from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.clock import local
 from kiosk.services import ctx
 
@@ -55,6 +54,8 @@ def kiosk_page(site: str) -> Any:
         cutoff=cutoff_words(app.config),
         now=local(app.clock).isoformat(),
         tz=app.clock.tz.key,
+        # What a refused citizen can do instead: read the guide, or file on the portal.
+        guide_url=f"/guide?site={site_cfg.code}" if app.catalogue is not None else None,
     )
 
 
@@ -81,8 +82,9 @@ def counters_text(site: Site, service: Service) -> tuple[str, str]:
 
 
 def service_procedures(site: Site, catalogue: Catalogue | None) -> dict[str, list[dict[str, str]]]:
-    """The catalogue's procedures handled by each service (same counter group), in catalogue
-    order: what the kiosk offers after a service is chosen. Empty when the site does not ask."""
+    """Every catalogue procedure handled by each service (same counter group), in catalogue
+    order (the most requested first): what the kiosk offers after a service is chosen, page by
+    page. Empty when the site does not ask."""
     if catalogue is None or not site.kiosk_procedures:
         return {}
     out: dict[str, list[dict[str, str]]] = {}

@@ -145,7 +145,7 @@ def test_the_counter_display_shows_its_own_number(browser: Any, hall: serverproc
     mine_again = call(hall, 5)
     page.wait_for_selector(f'#cs-number[data-number="{mine_again}"]')
     assert page.locator(".cs-head").inner_text() == "QUẦY 5"
-    assert page.locator("#cs-service").inner_text() == "Lao động – TBXH, người có công"
+    assert page.locator("#cs-service").inner_text() == "Văn hóa – Xã hội, người có công"
     wait_until(page, "window.motcuaAudio.log.length >= 3")
     log = audio_log(page)
     assert {e["number"] for e in log} == {mine, mine_again}

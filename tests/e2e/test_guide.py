@@ -1,8 +1,10 @@
 """The online-submission guide /guide in Debian's Chromium, against the demo at CT1A: full walks
-for birth registration, marriage registration and a certified copy, a printed checklist read
-back from the spool printer, the dossier lookup, a volunteer call, and the wipe after idling.
+for birth registration, marriage registration and a certified copy, "not sure" answers, search
+in citizens' own words with its zero-result screen, English screens, a printed checklist read
+back from the spool printer, the dossier lookup, a volunteer call, the wipe after idling, and
+the guide going on with the server really stopped (tests/e2e/test_guide_offline.py).
 
-Screenshots (portrait and landscape, Vietnamese and English) go to docs/screenshots/guide-*.
+scripts/screenshots-guide refreshes docs/screenshots/guide-* on purpose.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def open_guide(
     enroll(page, server, token)
     page.goto(f"{server.url}/guide?site=ct1a&lang={lang}")
     expect(page.locator("#home")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")  # the bundle is loaded
     return page
 
 
@@ -123,13 +126,18 @@ def test_birth_registration_end_to_end_with_a_printed_checklist(
     expect(page.locator("[data-slot=p-name]")).to_have_text(
         "Đăng ký khai sinh", use_inner_text=True
     )
-    expect(page.locator("[data-slot=p-badges]")).to_contain_text(
-        "Thông tin tham khảo, chưa được xác minh", use_inner_text=True
+    # Not a scary badge: a plain "check at the counter" next to the unconfirmed fee.
+    expect(page.locator("#procedure [data-check=fee]")).to_have_text(
+        "Xin kiểm tra lại tại quầy", use_inner_text=True
     )
-    expect(page.locator("[data-slot=p-documents] li")).to_have_count(4)
+    expect(page.locator("#procedure")).not_to_contain_text("chưa được xác minh")
+    expect(page.locator("[data-slot=p-documents] li")).to_have_count(5)
     expect(page.locator("[data-slot=p-time]")).to_contain_text("Trong ngày", use_inner_text=True)
-    expect(page.locator("#procedure .place [data-wait]")).to_contain_text(
-        re.compile("người chờ|Đang chờ"), use_inner_text=True
+    expect(page.locator("[data-slot=p-fee]")).to_contain_text(
+        "Đăng ký quá 60 ngày: 5.000", use_inner_text=True
+    )
+    expect(page.locator("[data-slot=p-sources]")).to_contain_text(
+        "dichvucong.gov.vn", use_inner_text=True
     )
     qr_loaded(page, "[data-slot=p-qr]")
     shot(page, "guide-procedure-portrait-vi")
@@ -139,13 +147,14 @@ def test_birth_registration_end_to_end_with_a_printed_checklist(
         "Cháu bé sinh chưa quá 60 ngày?", use_inner_text=True
     )
     shot(page, "guide-wizard-portrait-vi")
-    answer(page, True, True, True, True)
+    answer(page, True, True, True, False, True)
     expect(page.locator("#checklist")).to_be_visible()
     papers = page.locator("[data-slot=c-papers] li")
     expect(papers).to_have_count(2)
+    expect(papers.nth(0)).to_contain_text("điền trên cổng", use_inner_text=True)  # an e-form
     expect(papers.nth(1)).to_contain_text("Giấy chứng sinh", use_inner_text=True)
-    expect(papers.nth(1)).to_contain_text("Chụp/scan", use_inner_text=True)
-    expect(page.locator("[data-slot=c-fee]")).to_have_text("Miễn phí", use_inner_text=True)
+    expect(papers.nth(1)).to_contain_text("chụp/scan", use_inner_text=True)
+    expect(page.locator("[data-slot=c-fee]")).to_have_text("Miễn lệ phí", use_inner_text=True)
     shot(page, "guide-checklist-portrait-vi")
 
     spool = clear_spool(demo)
@@ -184,6 +193,81 @@ def test_birth_registration_end_to_end_with_a_printed_checklist(
     expect(page.locator("#home")).to_be_visible()
     expect(page.locator("#q")).to_have_value("")
     assert page.evaluate("history.length") == before  # replaced, not pushed
+
+
+def test_not_sure_shows_what_each_answer_needs(guide: Any) -> None:
+    page = guide
+    page.locator('.proc-card[data-code="1.001193"]').click()
+    page.locator("#procedure .cta-row [data-action=wizard]").click()
+    page.locator("#wizard [data-action=answer][data-value='1']").click()
+    expect(page.locator("[data-slot=w-question]")).to_contain_text("Giấy chứng sinh")
+    page.locator("#wizard [data-action=answer][data-value='?']").click()  # Không rõ
+    for value in ("1", "0", "1"):
+        page.locator(f"#wizard [data-action=answer][data-value='{value}']").click()
+    unsure = page.locator("[data-slot=c-unsure]")
+    expect(unsure).to_be_visible()
+    expect(unsure).to_contain_text("Nếu có: Giấy chứng sinh do cơ sở y tế cấp", use_inner_text=True)
+    expect(unsure).to_contain_text("Nếu không: Văn bản của người làm chứng", use_inner_text=True)
+    expect(page.locator("[data-slot=c-papers] li")).to_have_count(1)  # nothing assumed
+    shot(page, "guide-unsure-portrait-vi")
+
+
+def test_search_in_own_words_and_the_zero_result_screen(guide: Any) -> None:
+    page = guide
+    page.locator("#q").fill("thu tuc dang ky ket hon o phuong")
+    rows = page.locator("[data-slot=found-list] .proc-row")
+    expect(rows.first).to_contain_text("Đăng ký kết hôn", use_inner_text=True)
+    page.locator("#q").fill("giay chung tu")
+    expect(rows.first).to_contain_text("Đăng ký khai tử", use_inner_text=True)
+    page.locator("#q").fill("khaisinh")
+    expect(page.locator("[data-slot=corrected]")).to_contain_text("khai sinh")
+    expect(rows.first).to_contain_text("Đăng ký khai sinh", use_inner_text=True)
+    page.locator("#q").fill("kew")
+    empty = page.locator("[data-slot=found-empty]")
+    expect(empty).to_be_visible()
+    expect(page.locator("[data-slot=suggest-btn]")).to_have_text("«kết»", use_inner_text=True)
+    expect(empty.locator(".field-chip")).to_have_count(9)
+    expect(empty.locator("[data-action=volunteer]")).to_be_visible()
+    shot(page, "guide-no-result-portrait-vi")
+    page.locator("[data-slot=suggest-btn]").click()
+    expect(rows.first).to_contain_text("kết hôn", use_inner_text=True)
+
+
+def test_every_procedure_screen_is_english_in_english(
+    browser: Any, demo: serverproc.Server, kiosk: str
+) -> None:
+    page = open_guide(browser, demo, kiosk, lang="en")
+    page.locator("#q").fill("marry a foreigner")
+    page.locator("[data-slot=found-list] .proc-row").first.click()
+    screen = page.locator("#procedure")
+    expect(page.locator("[data-slot=p-name]")).to_have_text(
+        "Marriage registration with a foreign element", use_inner_text=True
+    )
+    expect(page.locator("[data-slot=p-field]")).to_have_text("Civil status", use_inner_text=True)
+    expect(page.locator("[data-slot=p-result]")).to_contain_text("Marriage certificate")
+    expect(page.locator("[data-slot=p-legal]")).to_contain_text("Law on Marriage and Family")
+    expect(page.locator("[data-slot=p-fee]")).to_contain_text("Amount not known")
+    expect(page.locator("[data-slot=p-time]")).to_contain_text("5 working days")
+    expect(page.locator("[data-slot=p-places]")).to_contain_text("Civil status")
+    # No Vietnamese is shown where English exists; legal texts keep their Vietnamese citation
+    # beside the English summary, marked as Vietnamese.
+    parts = [
+        "p-documents",
+        "p-who",
+        "p-how",
+        "p-time",
+        "p-fee",
+        "p-result",
+        "p-places",
+        "p-sources",
+    ]
+    visible = " ".join(page.locator(f"[data-slot={name}]").inner_text() for name in parts)
+    visible += " ".join(screen.locator("dt").all_inner_texts())
+    for vietnamese in ("Giấy tờ", "Lệ phí", "Kết quả", "Hộ tịch", "ngày làm việc", "Ông/Bà"):
+        assert vietnamese not in visible, vietnamese
+    citation = page.locator("[data-slot=p-legal] li").first
+    expect(citation.locator("[lang=vi]")).to_have_text("Luật Hôn nhân và gia đình số 52/2014/QH13")
+    close(page)
 
 
 def test_marriage_registration_in_english_on_a_landscape_kiosk(
@@ -229,11 +313,17 @@ def test_marriage_registration_in_english_on_a_landscape_kiosk(
     shot(page, "guide-steps-landscape-en")
     page.locator("#steps [data-action=back]").click()
 
-    # A foreign partner: the wizard stops and points to a provincial procedure by QR.
+    # A foreign partner: since 1 July 2025 the ward handles it, under its own procedure.
     page.locator("#checklist [data-when=ok] [data-action=wizard]").click()
     answer(page, False)
     expect(page.locator("#checklist")).to_have_attribute("data-state", "stopped")
-    qr_loaded(page, "[data-slot=c-suggest-img]")
+    suggested = page.locator("[data-slot=c-suggest-btn]")
+    expect(suggested).to_have_text(
+        "Marriage registration with a foreign element", use_inner_text=True
+    )
+    expect(page.locator("#checklist")).not_to_contain_text("provincial")
+    suggested.click()
+    expect(page.locator("[data-slot=p-code]")).to_have_text("2.000806")
     close(page)
 
 
@@ -242,9 +332,9 @@ def test_certified_copy_with_a_per_page_fee(
     browser: Any, demo: serverproc.Server, kiosk: str, viewport: Any, suffix: str
 ) -> None:
     page = open_guide(browser, demo, kiosk, viewport)
-    page.locator('.field-chip[data-field="Chứng thực"]').click()
+    page.locator('.browse .field-chip[data-field="Chứng thực"]').click()
     rows = page.locator("[data-slot=found-list] .proc-row")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(8)
     rows.filter(has_text="Chứng thực bản sao từ bản chính").click()
     expect(page.locator("[data-slot=p-badges]")).to_contain_text(
         "Trực tuyến một phần", use_inner_text=True
@@ -349,7 +439,7 @@ def test_an_in_person_ticket_with_its_live_wait(browser: Any, demo: serverproc.S
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     enroll(page, demo, token)
     page.goto(f"{demo.url}/guide")
-    page.locator('.proc-card[data-code="1.001193"]').click()
+    page.locator('.proc-card[data-code="1.000894"]').click()
     place = page.locator("#procedure .place")
     expect(place.locator("[data-wait]")).to_contain_text(
         re.compile("Không có người chờ|Đang chờ"), use_inner_text=True

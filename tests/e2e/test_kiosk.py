@@ -313,7 +313,7 @@ FIELDS = {
     "chungthuc": "Tư pháp – hộ tịch",
     "hotich": "Tư pháp – hộ tịch",
     "diachinh": "Đất đai – xây dựng",
-    "vhxh": "Lao động – xã hội",
+    "vhxh": "Văn hóa – xã hội",
     "kinhte": "Kinh tế",
 }
 
@@ -413,8 +413,27 @@ def test_closed_service_is_refused_with_its_reopening_time(browser: Any, office:
     refusal.wait_for(state="visible")
     assert "ngoài giờ tiếp nhận" in refusal.inner_text() and hour in refusal.inner_text()
     assert waiting(office, "diachinh") == before
+    # Not a dead end: other services open now, the guide, and the portal at any hour.
+    others = refusal.locator(".other-services .other")
+    expect(others.first).to_be_visible()
+    assert "Chứng thực" in refusal.locator(".other-services").inner_text()
+    assert "Đất đai" not in refusal.locator(".other-services").inner_text()
+    expect(refusal.locator(".guide-way")).to_have_attribute("href", "/guide?site=hall")
+    qr = refusal.locator(".portal-way img")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 100")
+    fits(page, "#refusal")
     shot(page, "kiosk-refusal-closed-portrait-vi")
-    page.locator("#refusal .big").tap()
+    # Another service, straight from the refusal screen.
+    before_cert = waiting(office, "chungthuc")
+    refusal.locator('.other[data-service="chungthuc"]').tap()
+    number, _ = ticket_on_screen(page)
+    assert number.startswith("A") and waiting(office, "chungthuc") == before_cert + 1
+    page.locator("#ticket .done").tap()
+    diachinh = service(page, "diachinh")
+    diachinh.tap()
+    refusal.wait_for(state="visible")
+    page.locator("#refusal [data-action=home]").tap()
     page.locator("#home").wait_for(state="visible")
     close(page)
 
@@ -431,6 +450,11 @@ def test_daily_cap_then_refusal(browser: Any, office: Any) -> None:
     shot(page, "kiosk-home-office-landscape-vi")
     capped.tap()
     page.locator("#refusal [data-when=daily_cap_reached]").wait_for(state="visible")
+    reopen = page.locator("#refusal .reopen")
+    expect(reopen).to_contain_text("Mở lại lúc", use_inner_text=True)
+    expect(page.locator("#refusal .guide-way")).to_be_visible()
+    fits(page, "#refusal")
+    shot(page, "kiosk-refusal-cap-landscape-vi")
     close(page)
 
 

@@ -1,4 +1,4 @@
-"""The guide page /guide (CONTRACT §6) and its QR codes."""
+"""The guide page /guide, its offline copy and service worker, and its QR codes."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def test_the_page_for_anyone(actions: Actions) -> None:
     assert data["site"] == "point" and data["kiosk"] is False and data["printer"] is False
     assert data["volunteer"] is None and data["codeMax"] == 40
     html = resp.text
-    assert "Bạn cần làm thủ tục gì?" in html and "Đăng ký khai sinh" in html
+    assert "Ông/Bà cần làm thủ tục gì?" in html and "Đăng ký khai sinh" in html
+    assert not re.search(r"\b[Bb]ạn\b", html)  # a citizen is "Ông/Bà", never "bạn"
+    assert data["bundle"] == "/guide/catalogue.json?site=point"
     assert 'data-action="volunteer"' not in html  # not a kiosk: no ticket to take
     # No inline script beyond the JSON data, and nothing that asks for a password or an ID.
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
@@ -82,12 +84,12 @@ def test_an_enrolled_kiosk_gets_its_own_site_printing_and_help(actions: Actions)
     assert 'inputmode="none"' in resp.text and 'id="keyboard"' in resp.text
 
 
-def test_the_home_screen_offers_the_most_viewed(actions: Actions) -> None:
+def test_the_home_screen_offers_the_most_viewed_then_the_featured(actions: Actions) -> None:
     for _ in range(2):
         actions.client.post("/api/v1/procedures/2.000815/views", json={"site": "point"})
     html = actions.client.get("/guide?site=point").text
     cards = re.findall(r'class="proc-card" data-action="open" data-code="([0-9.]+)"', html)
-    assert cards[:3] == ["2.000815", "1.001193", "2.000986"] and len(cards) == 6
+    assert cards[:3] == ["2.000815", "1.001193", "1.000894"] and len(cards) == 6
 
 
 def _decode(png: bytes, tmp_path: Path) -> str:
@@ -171,3 +173,27 @@ def test_the_kiosk_asks_no_procedure_unless_the_site_wants_it(actions: Actions) 
     assert enroll(actions.client, kiosk).status_code == 302
     page = actions.client.get("/kiosk/hall").get_data(as_text=True)
     assert kiosk_data(page)["procedures"] == {}
+
+
+def test_the_offline_copy_keeps_the_guide_session(actions: Actions) -> None:
+    kiosk = actions.device("kiosk-point", "kiosk", site="point")
+    assert actions.client.get(f"/enroll?token={kiosk}").status_code == 302
+    actions.client.get("/guide?site=point")
+    with actions.client.session_transaction() as session:
+        started = session["guide_sid"]
+        session["guide_hall"] = started  # a hall ticket was taken in this session
+    shell = actions.client.get("/guide?site=point&shell=1")
+    assert shell.status_code == 200 and page_data(shell)["shell"] == "/guide?site=point&shell=1"
+    with actions.client.session_transaction() as session:
+        assert session["guide_sid"] == started and session["guide_hall"] == started
+    actions.client.get("/guide?site=point")  # the next citizen's page starts afresh
+    with actions.client.session_transaction() as session:
+        assert session["guide_sid"] != started and "guide_hall" not in session
+
+
+def test_the_service_worker_is_versioned_by_the_page_scripts(actions: Actions) -> None:
+    worker = actions.client.get("/guide-sw.js")
+    assert worker.status_code == 200 and worker.headers["Cache-Control"] == "no-cache"
+    version = re.search(r'const VERSION = "([0-9a-f]{12})";', worker.text)
+    assert version is not None
+    assert "/static/guide/engine.js" in worker.text and "/guide/qr/" in worker.text

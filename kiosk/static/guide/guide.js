@@ -1,39 +1,38 @@
-/* The online-submission guide (/guide): screens over the procedures API.
+/* The online-submission guide (/guide): screens over the catalogue bundle.
+ *
+ * The page loads the catalogue bundle once and then searches (finder.js), shows procedures,
+ * runs the wizard and computes fees (engine.js) in the browser, so a citizen already in the
+ * guide can go on when the link to the server drops (offline.js says when, and keeps usage
+ * counts until it returns). Only live things need the server (services.js): queue figures,
+ * tickets, printing. dom.js builds the pieces in both languages.
  *
  * Nothing about the citizen is kept: state lives in this script's memory only, nothing goes to
  * sessionStorage or localStorage, the browser history is never pushed, and "Kết thúc" or
- * inactivity wipes the inputs and storage and reloads the page with location.replace. A typed
- * dossier code never leaves the page. */
+ * inactivity wipes the inputs and storage and reloads the page with location.replace (resets it
+ * in place when no service worker could serve it offline). A dossier code never leaves the page. */
 (() => {
   "use strict";
 
   const data = JSON.parse(document.getElementById("guide-data").textContent);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const body = document.body;
-  const $ = (sel, root = document) => root.querySelector(sel);
-  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
-  const slot = (name) => $(`[data-slot="${name}"]`);
-  const slots = (name) => $$(`[data-slot="${name}"]`);
+  const D = window.GuideDom;
+  const { $, $$, slot, slots, el, bi, biText, fill } = D;
+  const Engine = window.GuideEngine;
+  const Link = window.GuideLink;
   const WARN_S = 20; // the idle warning shows this long before the session ends
-  const ONLINE = {
-    toan_trinh: ["Trực tuyến toàn trình", "Fully online", "online"],
-    mot_phan: ["Trực tuyến một phần", "Partly online", "partly"],
-    truc_tiep: ["Chỉ làm tại quầy", "In person only", "counter"],
-  };
-  const CHANNELS = {
-    truc_tiep: ["Tại quầy", "At the counter"],
-    buu_chinh: ["Qua bưu chính", "By post"],
-    truc_tuyen: ["Trực tuyến", "Online"],
-  };
-
-  let lang = data.lang === "en" ? "en" : "vi";
+  // A page served from the cache keeps the language of the address it was asked for.
+  const asked = new URLSearchParams(location.search).get("lang");
+  let lang = asked === "en" || asked === "vi" ? asked : data.lang === "en" ? "en" : "vi";
+  let bundle = null;
+  let finder = null;
   const S = {
     stack: [],
     screen: "home",
     field: null,
-    searchSeq: 0,
     procedure: null,
     answers: {},
+    unsure: [],
     q: 0,
     pages: 1,
     copies: 1,
@@ -41,64 +40,15 @@
     step: 0,
     stepsFor: null,
     volunteer: null,
+    suggestion: null,
     touched: false,
     lastActive: Date.now(),
     waitTimer: null,
   };
+  const live = window.GuideServices.create({ csrf, lang: () => lang, Link, S });
 
-  // --- small helpers ----------------------------------------------------------------------
-
-  function el(tag, attrs, ...kids) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === false || v == null) continue;
-      if (k === "class") node.className = v;
-      else node.setAttribute(k, v === true ? "" : v);
-    }
-    for (const kid of kids.flat(Infinity)) {
-      if (kid == null || kid === false) continue;
-      node.append(kid instanceof Node ? kid : String(kid));
-    }
-    return node;
-  }
-
-  /* Both languages; the page shows the one in body[data-lang]. */
-  function bi(vi, en) {
-    return [el("span", { class: "vi", lang: "vi" }, vi), el("span", { class: "en", lang: "en" }, en || vi)];
-  }
-
-  function fill(node, ...kids) {
-    if (!node) return;
-    node.replaceChildren(...kids.flat(Infinity).filter((k) => k != null && k !== false));
-  }
-
-  function vnd(n) {
-    return n.toLocaleString("vi-VN").replace(/,/g, ".") + "\u00a0đ";
-  }
-
-  async function api(method, path, payload) {
-    const headers = { Accept: "application/json", "Accept-Language": lang };
-    const init = { method, headers, credentials: "same-origin", cache: "no-store" };
-    if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-    if (payload !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(payload);
-    }
-    const resp = await fetch(path, init);
-    let json = null;
-    if (resp.status !== 204) {
-      try { json = await resp.json(); } catch (_) { json = null; }
-    }
-    if (!resp.ok) {
-      const err = new Error((json && json.error && json.error.message) || `HTTP ${resp.status}`);
-      err.status = resp.status;
-      err.code = json && json.error && json.error.code;
-      throw err;
-    }
-    return json;
-  }
-
-  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  const today = () => Engine.localDay(data.tz);
+  const byCode = (code) => bundle.procedures.find((p) => p.code === code || p.alt_codes.includes(code));
 
   // --- screens ----------------------------------------------------------------------------
 
@@ -111,15 +61,17 @@
     if (window.GuideKeyboard) window.GuideKeyboard.hide();
     clearInterval(S.waitTimer);
     if (name === "procedure" || name === "checklist") {
-      loadWaits();
-      S.waitTimer = setInterval(loadWaits, 30000);
+      live.loadWaits();
+      S.waitTimer = setInterval(live.loadWaits, 30000);
     }
   }
 
   function back() {
     if (S.screen === "wizard" && S.q > 0) {
       S.q -= 1;
-      delete S.answers[S.procedure.wizard[S.q].id];
+      const id = S.procedure.wizard[S.q].id;
+      delete S.answers[id];
+      S.unsure = S.unsure.filter((x) => x !== id);
       renderQuestion();
       return;
     }
@@ -138,24 +90,18 @@
     for (const input of $$("input[data-ph-vi]")) input.placeholder = input.dataset[next === "en" ? "phEn" : "phVi"];
   }
 
+  function setLink(online) {
+    body.dataset.link = online ? "online" : "offline";
+    slot("offline").hidden = online;
+    if (S.procedure && (S.screen === "procedure" || S.screen === "checklist")) live.loadWaits();
+  }
+
   // --- search and browse ------------------------------------------------------------------
 
   const q = $("#q");
 
-  function onlineBadge(cls) {
-    const known = ONLINE[cls];
-    if (!known) return el("span", { class: "badge unknown" }, bi("Chưa rõ hình thức trực tuyến", "Online class not confirmed"));
-    return el("span", { class: `badge ${known[2]}` }, bi(known[0], known[1]));
-  }
-
-  function procRow(p) {
-    return el("li", {}, el("button", { type: "button", class: "proc-row", "data-action": "open", "data-code": p.code },
-      el("span", { class: "field" }, p.field),
-      el("b", { class: "name" }, bi(p.name, p.name_en)),
-      el("span", { class: "badges" }, onlineBadge(p.online_class))));
-  }
-
-  async function runSearch() {
+  function runSearch() {
+    if (!finder) return;
     const text = q ? q.value.trim() : "";
     $$('[data-action="clear-search"]').forEach((b) => { b.hidden = !text && !S.field; });
     if (!text && !S.field) {
@@ -163,20 +109,21 @@
       slot("browse").hidden = false;
       return;
     }
-    const seq = ++S.searchSeq;
-    const params = new URLSearchParams({ limit: "30" });
-    if (text) params.set("q", text);
-    if (S.field) params.set("field", S.field);
-    let found;
-    try {
-      found = await api("GET", `/api/v1/procedures?${params}`);
-    } catch (_) {
-      return;
+    const found = finder.search(text, S.field, 30);
+    const answered = !found.suggestionOnly && found.results.length > 0;
+    const fieldName = S.field && bundle.fields.find((f) => f.name === S.field);
+    fill(slot("found-title"), text ? bi(`Kết quả cho «${text}»`, `Results for «${text}»`)
+      : bi(S.field, fieldName ? fieldName.name_en : null));
+    const corrected = slot("corrected");
+    corrected.hidden = !(answered && found.didYouMean);
+    if (answered && found.didYouMean) {
+      fill(corrected, bi(`Đã tìm theo «${found.didYouMean}»`, `Showing results for «${found.didYouMean}»`));
     }
-    if (seq !== S.searchSeq) return; // a newer query is on its way
-    fill(slot("found-title"), text ? bi(`Kết quả cho «${text}»`, `Results for «${text}»`) : S.field);
-    fill(slot("found-list"), found.map(procRow));
-    slot("found-empty").hidden = found.length > 0;
+    fill(slot("found-list"), answered ? found.results.map(D.procRow) : []);
+    slot("found-empty").hidden = answered;
+    S.suggestion = found.suggestionOnly ? found.didYouMean : null;
+    slot("suggest").hidden = !S.suggestion;
+    if (S.suggestion) fill(slot("suggest-btn"), `«${S.suggestion}»`);
     slot("found").hidden = false;
     slot("browse").hidden = true;
   }
@@ -185,7 +132,7 @@
   function searchSoon() {
     S.field = null;
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(runSearch, 180);
+    searchTimer = setTimeout(runSearch, 120);
   }
 
   function clearSearch() {
@@ -196,59 +143,28 @@
 
   // --- one procedure ----------------------------------------------------------------------
 
-  function counts(d) {
-    const parts = [];
-    if (d.original) parts.push(bi(`${d.original} bản chính`, `${d.original} original`));
-    if (d.copy) parts.push(bi(`${d.copy} bản sao`, `${d.copy} ${d.copy > 1 ? "copies" : "copy"}`));
-    return parts.length ? el("span", { class: "count" }, parts.map((p, i) => (i ? [", ", p] : p))) : null;
-  }
-
-  function timeText(t) {
-    const head = t.value === 0 ? bi("Trong ngày", "Same day") : bi(`${t.value} ngày làm việc`, `${t.value} working days`);
-    return [el("b", {}, head), t.note ? el("span", { class: "small block" }, bi(t.note, t.note_en)) : null];
-  }
-
-  function feeText(p) {
-    const f = p.fee;
-    let head;
-    if (f.kind === "fixed" && f.amount_vnd === 0) head = bi("Miễn phí", "Free");
-    else if (f.kind === "fixed" && f.amount_vnd != null) head = vnd(f.amount_vnd);
-    else if (f.kind === "fixed") head = bi("Xem trên cổng dịch vụ công", "See the portal");
-    else head = bi("Tùy trường hợp: trả lời câu hỏi để ước tính", "Depends on your case: answer the questions for an estimate");
-    const exempt = f.exemptions.length
-      ? el("span", { class: "small block" }, bi("Miễn cho: " + f.exemptions.map((g) => g.name).join(", "),
-        "Waived for: " + f.exemptions.map((g) => g.name_en).join(", ")))
-      : null;
-    return [el("b", {}, head), f.note ? el("span", { class: "small block" }, f.note) : null, exempt];
-  }
-
   function renderProcedure(p) {
-    fill(slot("p-field"), p.field);
+    const root = $("#procedure");
+    fill(slot("p-field"), bi(p.field, p.field_en));
     fill(slot("p-code"), p.code);
     fill(slot("p-name"), bi(p.name, p.name_en));
-    fill(slot("p-badges"), onlineBadge(p.online_class),
-      p.unverified_label ? el("span", { class: "badge unverified" }, bi(p.unverified_label, "Reference only, not yet verified")) : null);
+    fill(slot("p-badges"), D.onlineBadge(p.online_class));
     slots("p-qcount").forEach((n) => fill(n, String(p.wizard.length)));
     slot("p-steps-btn").hidden = !p.online;
-    slot("p-cutoff").hidden = !p.cutoff_warning;
-    fill(slot("p-documents"), p.documents.map((d) => {
-      const [kind] = d.when.split(":");
-      const tag = kind === "always" ? null
-        : kind === "case" ? el("span", { class: "tag" }, bi("Chỉ khi cán bộ yêu cầu", "Only if the staff ask"))
-          : el("span", { class: "tag" }, bi("Tùy câu trả lời", "Depends on your answers"));
-      return el("li", {}, el("span", { class: "doc-name" }, bi(d.name, d.name_en)), " ", counts(d), " ", tag,
-        d.note ? el("span", { class: "small block" }, d.note) : null);
-    }));
-    const who = p.conditions.map((c) => el("li", {}, bi(c.ask, c.ask_en), " ",
-      el("span", { class: `tag ${c.answer ? "yes" : "no"}` }, c.answer ? bi("Có", "Yes") : bi("Không", "No"))));
-    if (p.present_id) who.push(el("li", {}, bi("Người nộp xuất trình giấy tờ tùy thân.", "The applicant shows an ID paper.")));
-    if (!who.length) who.push(el("li", {}, bi("Người có yêu cầu; hỏi cán bộ nếu chưa chắc.", "Anyone concerned; ask the staff if unsure.")));
-    fill(slot("p-who"), who);
-    fill(slot("p-how"), p.channels.map((c, i) => [i ? " · " : "", bi(...CHANNELS[c])]));
-    fill(slot("p-time"), timeText(p.time_limit));
-    fill(slot("p-fee"), feeText(p));
-    fill(slot("p-result"), p.result);
-    fill(slot("p-legal"), p.legal_basis.join(" · "));
+    slot("p-cutoff").hidden = !(p.time_limit.cutoff_15h && D.pastCutoff(data.tz, data.cutoff));
+    slot("p-handled").hidden = !p.handled_at;
+    if (p.handled_at) fill(slot("p-handled-text"), biText(p.handled_at));
+    fill(slot("p-documents"), p.documents.map((d) => D.documentItem(p, d)));
+    fill(slot("p-who"), D.whoList(p));
+    fill(slot("p-how"), el("b", { class: "block" }, D.onlineHead(p.online_class)),
+      p.channels.map((c, i) => [i ? " · " : "", D.channel(c)]));
+    fill(slot("p-time"), D.timeText(p.time_limit));
+    fill(slot("p-fee-label"), bi(p.fee.label, p.fee.label_en), " ", el("span", { class: "check", "data-check": "fee", hidden: true }));
+    fill(slot("p-fee"), el("ul", { class: "fee-lines" }, D.feeList(p, today())));
+    fill(slot("p-result"), bi(p.result, p.result_en));
+    fill(slot("p-legal"), p.legal_basis.map(D.legalItem));
+    fill(slot("p-sources"), D.sourcesLine(p));
+    D.markChecks(root, p);
     slot("p-qr").src = `/guide/qr/${encodeURIComponent(p.code)}.png`;
     const link = slot("p-link");
     if (link) link.href = p.portal_url; // only off the kiosk: a phone opens the portal itself
@@ -257,62 +173,23 @@
 
   function renderPlaces(p, prefix) {
     slot(`${prefix}-visit`).hidden = !p.in_person.length;
-    fill(slot(`${prefix}-places`), p.in_person.map((place) => {
-      const own = place.site === data.site;
-      const canTicket = data.kiosk && (own || place.remote_ticket);
-      return el("li", { class: "place", "data-site": place.site, "data-service": place.service },
-        el("b", {}, bi(place.service_name, place.service_name_en)),
-        el("span", { class: "block" }, bi(place.site_name, place.site_name_en)),
-        el("span", { class: "wait block", "data-wait": "" }, bi("Đang tải số người chờ…", "Loading the queue…")),
-        canTicket
-          ? el("button", { type: "button", class: "cta small primary", "data-action": "hall-ticket", "data-site": place.site },
-            bi(own ? "Lấy số tại đây" : "Lấy số tại trụ sở", own ? "Take a number here" : "Take a number for the office"))
-          : el("span", { class: "small block" }, bi("Lấy số khi đến trụ sở.", "Take a number when you get there.")));
-    }));
+    fill(slot(`${prefix}-places`), p.in_person.map((place) => D.placeItem(place, data)));
   }
 
-  async function loadWaits() {
-    const p = S.procedure;
-    if (!p || !p.in_person.length) return;
-    const sites = [...new Set(p.in_person.map((x) => x.site))];
-    for (const site of sites) {
-      let services;
-      try {
-        services = await api("GET", `/api/v1/sites/${encodeURIComponent(site)}/services`);
-      } catch (_) {
-        continue;
-      }
-      for (const row of $$(`.place[data-site="${site}"]`)) {
-        const svc = services.find((s) => s.code === row.dataset.service);
-        if (!svc) continue;
-        const minutes = svc.estimated_wait_min; // the server's rounding, as on paper
-        let text;
-        if (!svc.open) text = bi("Hiện ngoài giờ tiếp nhận", "Closed now");
-        else if (!svc.waiting) text = bi("Không có người chờ", "No one waiting");
-        else if (!minutes) text = bi(`Đang chờ: ${svc.waiting} người`, `Waiting: ${svc.waiting}`);
-        else text = bi(`Đang chờ: ${svc.waiting} người · khoảng ${minutes} phút`, `Waiting: ${svc.waiting} · about ${minutes} min`);
-        fill($("[data-wait]", row), text);
-      }
-    }
-  }
-
-  async function openProcedure(code, push = true) {
-    let p;
-    try {
-      p = await api("GET", `/api/v1/procedures/${encodeURIComponent(code)}?site=${encodeURIComponent(data.site)}`);
-    } catch (_) {
-      return;
-    }
-    Object.assign(S, { procedure: p, answers: {}, q: 0, pages: 1, copies: 1, checklist: null });
+  function openProcedure(code, push = true) {
+    const p = byCode(code);
+    if (!p) return;
+    Object.assign(S, { procedure: p, answers: {}, unsure: [], q: 0, pages: 1, copies: 1, checklist: null });
     renderProcedure(p);
     show("procedure", push);
-    api("POST", `/api/v1/procedures/${encodeURIComponent(p.code)}/views`, { site: data.site }).catch(() => {});
+    Link.count(`/api/v1/procedures/${encodeURIComponent(p.code)}/views`, { site: data.site }, today());
   }
 
   // --- the wizard and the checklist -------------------------------------------------------
 
   function startWizard() {
     S.answers = {};
+    S.unsure = [];
     S.q = 0;
     renderQuestion();
     show("wizard", S.screen !== "checklist");
@@ -328,29 +205,22 @@
     fill(slot("w-question"), bi(question.ask, question.ask_en));
   }
 
-  function checklistBody() {
-    const out = { answers: { ...S.answers } };
+  function computeChecklist() {
     const inputs = S.procedure.fee.inputs;
-    if (inputs.includes("pages")) out.pages = S.pages;
-    if (inputs.includes("copies")) out.copies = S.copies;
-    return out;
-  }
-
-  async function computeChecklist() {
-    const code = encodeURIComponent(S.procedure.code);
-    S.checklist = await api("POST", `/api/v1/procedures/${code}/checklist`, checklistBody());
+    S.checklist = Engine.checklist(S.procedure, S.answers, {
+      unsure: S.unsure,
+      day: today(),
+      pages: inputs.includes("pages") ? S.pages : null,
+      copies: inputs.includes("copies") ? S.copies : null,
+    });
     return S.checklist;
   }
 
-  async function answer(value) {
+  function answer(value) {
     const question = S.procedure.wizard[S.q];
-    S.answers[question.id] = value;
-    let c;
-    try {
-      c = await computeChecklist();
-    } catch (_) {
-      return;
-    }
+    if (value === "?") S.unsure.push(question.id);
+    else S.answers[question.id] = value === "1";
+    const c = computeChecklist();
     if (c.stopped || S.q + 1 >= S.procedure.wizard.length) {
       renderChecklist(c);
       show("checklist", false); // "back" from the list goes to the procedure
@@ -360,18 +230,13 @@
     }
   }
 
-  function noteItem(n) {
-    const en = n.kind === "case" ? `Only in some cases (the staff will say): ${n.en}` : n.en;
-    return el("li", { class: `note ${n.kind}` }, bi(n.vi, en));
-  }
-
   function renderChecklist(c) {
     const p = S.procedure;
     const section = $("#checklist");
     section.dataset.state = c.stopped ? "stopped" : "ok";
     fill(slot("c-name"), bi(p.name, p.name_en));
     if (c.stopped) {
-      fill(slot("c-stop-notes"), c.notes.map(noteItem));
+      fill(slot("c-stop-notes"), c.notes.map(D.noteItem));
       const s = c.stopped.suggestion;
       slot("c-suggest").hidden = !s;
       if (s) {
@@ -384,27 +249,27 @@
       }
       return;
     }
-    fill(slot("c-papers"), c.documents.map((d) => el("li", { class: "paper" },
-      el("span", { class: "box", "aria-hidden": "true" }),
-      el("span", {}, el("b", {}, bi(d.name, d.name_en)), " ", counts(d),
-        d.upload ? el("span", { class: "tag photo" }, bi("Chụp/scan khi nộp trực tuyến", "Photo/scan to file online")) : null,
-        d.note ? el("span", { class: "small block" }, d.note) : null))));
+    fill(slot("c-papers"), c.documents.map((d) => D.paperItem(p, d)));
     slot("c-id").hidden = !c.present_id;
+    slot("c-unsure").hidden = !c.alternatives.length;
+    fill(slot("c-unsure-list"), c.alternatives.map(D.alternativeItem));
     const uploads = c.documents.filter((d) => d.upload);
     slot("c-upload").hidden = !uploads.length;
     fill(slot("c-upload-list"), uploads.map((d) => el("li", {}, bi(d.name, d.name_en))));
+    const originals = p.online ? c.documents.filter((d) => d.online === "counter") : [];
+    slot("c-counter").hidden = !originals.length;
+    fill(slot("c-counter-list"), originals.map((d) => el("li", {}, bi(d.name, d.name_en))));
     renderFee(c);
-    const extra = c.suggestions.filter((s) => s.code !== p.code).map((s) => el("li", { class: "note suggestion" },
-      s.in_catalogue
-        ? el("button", { type: "button", class: "link", "data-action": "open", "data-code": s.code }, bi(`Xem thủ tục: ${s.name}`, `See: ${s.name_en}`))
-        : bi(`Thủ tục liên quan: mã ${s.code} trên dichvucong.gov.vn`, `Related procedure: code ${s.code} on dichvucong.gov.vn`)));
-    fill(slot("c-notes"), c.notes.map(noteItem), extra);
+    const extra = c.suggestions.filter((s) => s.code !== p.code).map(D.suggestionItem);
+    fill(slot("c-notes"), c.notes.map(D.noteItem), extra);
     slot("c-steps-btn").hidden = !p.online;
     renderPlaces(p, "c");
-    setPrint("");
+    live.setPrint("");
+    D.markChecks(section, p);
   }
 
   function renderFee(c) {
+    const p = S.procedure;
     const inputs = c.fee_inputs;
     slot("c-fee-inputs").hidden = !inputs.length;
     for (const name of ["pages", "copies"]) {
@@ -412,53 +277,18 @@
     }
     fill(slot("c-pages"), String(S.pages));
     fill(slot("c-copies"), String(S.copies));
-    let text;
-    if (c.fee_vnd == null) text = bi("Chưa ước tính được; xem trên cổng hoặc hỏi cán bộ", "No estimate; see the portal or ask the staff");
-    else if (c.fee_vnd === 0) text = bi("Miễn phí", "Free");
-    else text = [vnd(c.fee_vnd), " ", el("small", {}, bi("(dự kiến, để tham khảo)", "(estimate, for reference)"))];
+    fill(slot("c-fee-label"), bi(`${p.fee.label} dự kiến`, `Estimated ${(p.fee.label_en || "fee").toLowerCase()}`));
+    const text = [biText(c.fee_text)];
+    if (c.fee_vnd) text.push(" ", el("small", {}, bi("(dự kiến, để tham khảo)", "(estimate, for reference)")));
     fill(slot("c-fee"), text);
-    fill(slot("c-fee-note"), c.fee_note || "");
-    const exempt = slot("c-exempt");
-    exempt.hidden = !c.fee_exemptions.length;
-    fill(exempt, bi("Miễn lệ phí cho: " + c.fee_exemptions.map((g) => g.name).join(", "),
-      "No fee for: " + c.fee_exemptions.map((g) => g.name_en).join(", ")));
+    fill(slot("c-fee-lines"), D.feeList(p, today()));
   }
 
-  let feeTimer = null;
   function step(input, delta) {
     const max = input === "pages" ? 999 : 99;
     S[input] = Math.min(max, Math.max(1, S[input] + delta));
     fill(slot(`c-${input}`), String(S[input]));
-    clearTimeout(feeTimer);
-    feeTimer = setTimeout(async () => {
-      try { renderFee(await computeChecklist()); } catch (_) { /* keep the last estimate */ }
-    }, 150);
-  }
-
-  // --- printing ---------------------------------------------------------------------------
-
-  function setPrint(state) {
-    const node = slot("c-print");
-    if (node) node.dataset.state = state;
-  }
-
-  async function printChecklist(button) {
-    button.disabled = true;
-    setPrint("queued");
-    const code = encodeURIComponent(S.procedure.code);
-    try {
-      const job = await api("POST", `/api/v1/procedures/${code}/checklist/print`, { ...checklistBody(), lang });
-      let status = job.status;
-      for (let i = 0; i < 60 && (status === "queued" || status === "printing"); i += 1) {
-        await sleep(1000);
-        status = (await api("GET", `/api/v1/procedures/${code}/checklist/print/${job.id}`)).status;
-      }
-      setPrint(status === "printed" ? "printed" : status === "failed" ? "failed" : "queued");
-    } catch (err) {
-      setPrint(err.status === 429 ? "busy" : "failed");
-    } finally {
-      setTimeout(() => { button.disabled = false; }, 3000);
-    }
+    renderFee(computeChecklist());
   }
 
   // --- the portal steps -------------------------------------------------------------------
@@ -470,7 +300,7 @@
     const p = S.screen === "home" ? null : S.procedure;
     fill(slot("s-name"), p ? bi(`Nộp trực tuyến: ${p.name}`, `Apply online: ${p.name_en}`)
       : bi("Nộp hồ sơ trực tuyến trên dichvucong.gov.vn", "Apply online on dichvucong.gov.vn"));
-    fill(slot("step-name"), p ? bi(p.name, p.name_en) : bi("tên thủ tục bạn cần", "the procedure you need"));
+    fill(slot("step-name"), p ? bi(p.name, p.name_en) : bi("tên thủ tục Ông/Bà cần", "the procedure you need"));
     $$("[data-when-procedure]").forEach((n) => { n.hidden = !p; });
     $$("[data-when-partly]").forEach((n) => { n.hidden = !(p && p.online_class === "mot_phan"); });
     const mine = p && S.checklist && !S.checklist.stopped ? S.checklist : null;
@@ -480,8 +310,8 @@
     const fee = mine ? mine.fee_vnd : null;
     slot("step-fee").hidden = fee == null;
     if (fee != null) {
-      fill(slot("step-fee"), fee === 0 ? bi("Thủ tục của bạn: miễn phí.", "Your procedure: free.")
-        : bi(`Lệ phí dự kiến của bạn: ${vnd(fee)}.`, `Your estimated fee: ${vnd(fee)}.`));
+      fill(slot("step-fee"), fee === 0 ? bi("Thủ tục của Ông/Bà: miễn phí.", "Your procedure: free.")
+        : bi(`Số tiền dự kiến của Ông/Bà: ${Engine.formatVnd(fee, "vi")}.`, `Your estimated fee: ${Engine.formatVnd(fee, "en")}.`));
     }
     fill(slot("s-dots"), cards.map((_, i) => el("li", { "data-i": String(i) })));
     S.stepsFor = p;
@@ -541,106 +371,25 @@
     show("lookup");
   }
 
-  // --- tickets: a volunteer, or the office --------------------------------------------------
-
-  function openOverlay(id) {
-    if (window.GuideKeyboard) window.GuideKeyboard.hide();
-    for (const o of $$(".overlay")) if (o.id !== "idle") o.hidden = o.id !== id;
-  }
-
-  function closeOverlays() {
-    for (const o of $$(".overlay")) if (o.id !== "idle") o.hidden = true;
-  }
-
-  function showTicket(kind, ticket) {
-    const box = $("#ticket");
-    box.dataset.kind = kind;
-    box.dataset.state = "done";
-    fill(slot("t-number"), ticket.number);
-    fill(slot("t-where"), bi(`${ticket.service_name} – ${ticket.site_name}`, `${ticket.service_name} – ${ticket.site_name_en || ticket.site_name}`));
-    slots("t-ahead").forEach((n) => fill(n, String(ticket.ahead)));
-    const minutes = ticket.estimated_wait_min; // the server's rounding, as on paper
-    slot("t-wait-box").hidden = !minutes;
-    slots("t-wait").forEach((n) => fill(n, String(minutes)));
-    printNote(ticket.print.status);
-    openOverlay("ticket");
-    if (ticket.print.status === "queued") followPrint(ticket.id);
-  }
-
-  function printNote(status) {
-    const words = {
-      queued: ["Đang in phiếu…", "Printing the ticket…"],
-      printed: ["Đã in phiếu. Xin nhận ở khe máy in.", "Printed. Please take the ticket."],
-      failed: ["Máy in chưa in được phiếu: xin ghi nhớ số.", "The ticket could not be printed: please note the number."],
-      none: ["Xin ghi nhớ số của bạn.", "Please note your number."],
-    }[status] || ["", ""];
-    fill(slot("t-print"), bi(...words));
-  }
-
-  async function followPrint(id) {
-    for (let i = 0; i < 20; i += 1) {
-      await sleep(1000);
-      try {
-        const t = await api("GET", `/api/v1/tickets/${id}`);
-        printNote(t.print.status);
-        if (t.print.status !== "queued") return;
-      } catch (_) {
-        return;
-      }
-    }
-  }
-
-  function ticketError(err) {
-    const box = $("#ticket");
-    box.dataset.state = "error";
-    fill(slot("t-error"), err.message && !err.message.startsWith("HTTP")
-      ? err.message : lang === "en" ? "No number was issued. Please try again." : "Chưa lấy được số. Xin thử lại.");
-    openOverlay("ticket");
-  }
-
-  async function callVolunteer() {
-    const box = $("#ticket");
-    box.dataset.kind = "volunteer";
-    box.dataset.state = "busy";
-    openOverlay("ticket");
-    try {
-      S.volunteer = await api("POST", "/api/v1/guide/volunteer", { procedure: S.procedure ? S.procedure.code : null });
-      showTicket("volunteer", S.volunteer);
-    } catch (err) {
-      ticketError(err);
-    }
-  }
-
-  async function hallTicket(button) {
-    button.disabled = true;
-    const box = $("#ticket");
-    box.dataset.kind = "hall";
-    box.dataset.state = "busy";
-    openOverlay("ticket");
-    try {
-      const code = encodeURIComponent(S.procedure.code);
-      const ticket = await api("POST", `/api/v1/procedures/${code}/hall-ticket`, { site: button.dataset.site });
-      showTicket("hall", ticket);
-      loadWaits();
-    } catch (err) {
-      ticketError(err);
-    } finally {
-      button.disabled = false;
-    }
-  }
-
   // --- the end of a session ---------------------------------------------------------------
 
   /* Leave no trace: inputs, storage, and this page's state (by reloading it in place, so the
-     history gains no entry). The language returns to Vietnamese for the next citizen. */
+     history gains no entry). The language returns to Vietnamese for the next citizen. When the
+     server is down and no service worker can serve the page, reset in place instead of
+     reloading into a browser error page. */
   function wipe(target) {
     for (const input of $$("input")) input.value = "";
     try { sessionStorage.clear(); } catch (_) { /* storage may be disabled */ }
     try { localStorage.clear(); } catch (_) { /* storage may be disabled */ }
-    S.procedure = null;
-    S.checklist = null;
-    S.answers = {};
-    S.volunteer = null;
+    Object.assign(S, { procedure: null, checklist: null, answers: {}, unsure: [], volunteer: null, field: null, touched: false });
+    if (!Link.canReload) {
+      live.closeOverlays();
+      $("#idle").hidden = true;
+      setLang("vi");
+      clearSearch();
+      goHome();
+      return;
+    }
     location.replace(target || `/guide?site=${encodeURIComponent(data.site)}&lang=vi`);
   }
 
@@ -673,6 +422,10 @@
     end: () => wipe(),
     "kiosk-home": () => wipe(data.kioskHome),
     "clear-search": clearSearch,
+    "use-suggestion": () => {
+      if (q && S.suggestion) q.value = S.suggestion;
+      runSearch();
+    },
     field: (b) => {
       if (q) q.value = "";
       S.field = b.dataset.field;
@@ -681,18 +434,18 @@
     open: (b) => openProcedure(b.dataset.code),
     "open-suggested": (b) => openProcedure(b.dataset.code),
     wizard: startWizard,
-    answer: (b) => answer(b.dataset.value === "1"),
+    answer: (b) => answer(b.dataset.value),
     inc: (b) => step(b.dataset.input, 1),
     dec: (b) => step(b.dataset.input, -1),
-    print: (b) => printChecklist(b),
+    print: (b) => live.printChecklist(b),
     steps: openSteps,
     "step-prev": () => moveStep(-1),
     "step-next": () => moveStep(1),
     lookup: openLookup,
-    volunteer: () => (S.volunteer ? showTicket("volunteer", S.volunteer) : openOverlay("ask-volunteer")),
-    "volunteer-confirm": callVolunteer,
-    "hall-ticket": (b) => hallTicket(b),
-    close: closeOverlays,
+    volunteer: () => (S.volunteer ? live.showTicket("volunteer", S.volunteer) : live.openOverlay("ask-volunteer")),
+    "volunteer-confirm": live.callVolunteer,
+    "hall-ticket": (b) => live.hallTicket(b),
+    close: live.closeOverlays,
     "still-here": () => { $("#idle").hidden = true; },
   };
 
@@ -722,4 +475,25 @@
   }
   setInterval(checkIdle, 1000);
   setLang(lang);
+
+  async function loadBundle() {
+    if (!data.bundle || !$("#q")) return; // no catalogue configured
+    try {
+      const resp = await fetch(data.bundle, { credentials: "same-origin" });
+      if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+      bundle = await resp.json();
+      finder = window.GuideFinder.create(bundle);
+      body.dataset.ready = "1";
+      runSearch();
+    } catch (_) {
+      body.dataset.ready = "failed";
+      Link.online = false;
+      setTimeout(loadBundle, 5000);
+    }
+  }
+
+  Link.onChange(setLink);
+  Link.start({ bundleUrl: data.bundle, shell: data.shell, csrf });
+  setLink(Link.online);
+  loadBundle();
 })();

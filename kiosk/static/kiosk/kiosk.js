@@ -10,6 +10,8 @@
   var body = document.body;
   var lang = D.lang, priority = null, busy = false, online = true;
   var ticket = null, printStatus = null, audio = null; // printStatus: the server's word
+  var lastServices = []; // the latest figures, for the refusal screen's other services
+  var ASK_S = 20; // the procedure step asks this long before it goes home without a number
   var skew = Date.parse(D.now) - Date.now(); // server clock minus ours
   var timers = {};
 
@@ -88,6 +90,7 @@
 
   function render(list) {
     var cutoff = false;
+    lastServices = list;
     list.forEach(function (s) {
       var b = $('.service[data-service="' + s.code + '"]');
       if (!b) return;
@@ -131,26 +134,62 @@
   // Which procedure the citizen came for, from the service's list in the catalogue: its code,
   // "" when skipped (or the service has none), null when the citizen left (home, idle reset).
   var choosing = null, shownAt = 0; // resolves the open choice; when it was shown
-  function chooseProcedure(service) {
-    var list = D.procedures[service] || [];
-    if (!list.length) return Promise.resolve("");
+  var choice = { list: [], page: 0 }; // the service's procedures, shown a page at a time
+  function perPage() { return innerWidth > innerHeight ? 6 : 8; } // fits without scrolling
+  function showProcedurePage(page) {
     var el = $("#procedure"), box = $(".procedures", el), tpl = $("#procedure-button");
+    var size = perPage(), pages = Math.ceil(choice.list.length / size);
+    choice.page = Math.max(0, Math.min(pages - 1, page));
     box.replaceChildren();
-    list.forEach(function (p) {
+    choice.list.slice(choice.page * size, (choice.page + 1) * size).forEach(function (p) {
       var b = tpl.content.firstElementChild.cloneNode(true);
       b.dataset.code = p.code;
       $(".vi", b).textContent = p.vi;
       $(".en", b).textContent = p.en || p.vi;
       box.appendChild(b);
     });
+    box.style.setProperty("--rows", String(Math.ceil(Math.min(size, choice.list.length) / (size === 6 ? 3 : 2))));
+    $(".procedure-pages", el).hidden = pages < 2;
+    slot(el, "page", choice.page + 1);
+    slot(el, "pages", pages);
+    $$(".page-btn", el).forEach(function (b) {
+      var target = choice.page + Number(b.dataset.step);
+      b.disabled = target < 0 || target >= pages;
+    });
+  }
+  function chooseProcedure(service) {
+    var list = D.procedures[service] || [];
+    if (!list.length) return Promise.resolve("");
+    var el = $("#procedure");
+    choice = { list: list, page: 0 };
+    showProcedurePage(0);
     slot(el, "service", nameOf(service));
+    slot(el, "service-name", nameOf(service));
+    $(".still-choosing", el).hidden = true;
     show("procedure");
     shownAt = Date.now();
     return new Promise(function (done) { choosing = done; });
   }
+  // Idle on the procedure step: ask, with a countdown, before going home without a number.
+  function askStillChoosing() {
+    var box = $("#procedure .still-choosing"), left = ASK_S;
+    box.hidden = false;
+    (function step() {
+      slot(box, "left", left);
+      if (left-- <= 0) return goHome();
+      later("ask", 1000, step);
+    })();
+  }
+  function keepChoosing() {
+    later("ask");
+    $("#procedure .still-choosing").hidden = true;
+    shownAt = Date.now();
+  }
   function chosen(code, tapped) {
     // The second half of a double tap lands on this screen: it chooses nothing.
     if (tapped && Date.now() - shownAt < 400) return;
+    later("ask");
+    $("#procedure .still-choosing").hidden = true;
     var done = choosing;
     choosing = null;
     if (done) done(code);
@@ -199,6 +238,21 @@
     slot(el, "service", nameOf(service));
     slot(el, "reopens", function (l) { return reopens ? when(reopens, l) : ""; });
     if (!reopens) $(".reopen", el).hidden = true;
+    // Other services taking tickets now, as buttons that take a number there.
+    var box = $(".other-services", el);
+    box.replaceChildren();
+    lastServices.forEach(function (s) {
+      var home = $('.service[data-service="' + s.code + '"]');
+      if (!s.open || s.code === service || !home) return;
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "big other";
+      b.dataset.action = "other-service";
+      b.dataset.service = s.code;
+      b.appendChild($(".name", home).cloneNode(true));
+      box.appendChild(b);
+    });
+    $(".others", el).hidden = !box.children.length;
     show("refusal");
     soon();
   }
@@ -276,6 +330,7 @@
   // --- going home, idle reset ------------------------------------------------------------------
   function reset() {
     chosen(null);
+    later("ask");
     ticket = null; busy = false; priority = null;
     body.classList.remove("prio");
     ["return", "print"].forEach(function (n) { later(n); });
@@ -290,7 +345,9 @@
   }
   function idle() {
     var s = body.dataset.screen;
-    if (s === "priority" || s === "procedure" || s === "refusal" || (s === "home" && (priority || lang !== "vi"))) goHome();
+    // A number half taken is never dropped silently: the procedure step asks first.
+    if (s === "procedure") { if ($("#procedure .still-choosing").hidden) askStillChoosing(); }
+    else if (s === "priority" || s === "refusal" || (s === "home" && (priority || lang !== "vi"))) goHome();
     poke();
   }
   function poke() { later("idle", D.idleS * 1000, idle); }
@@ -311,7 +368,14 @@
     } else if (a === "cancel-priority") { priority = null; body.classList.remove("prio"); }
     else if (a === "home") goHome(body.dataset.screen !== "ticket");
     else if (a === "replay") speak();
-    else if (a === "procedure") chosen(b.dataset.code || "", true);
+    else if (a === "procedure") chosen(b.dataset.code || "", !b.classList.contains("take-now"));
+    else if (a === "procedure-page") showProcedurePage(choice.page + Number(b.dataset.step));
+    else if (a === "keep-choosing") keepChoosing();
+    else if (a === "other-service") {
+      var other = $('.service[data-service="' + b.dataset.service + '"]');
+      goHome(true);
+      if (other) issue(other);
+    }
   });
   document.addEventListener("pointerdown", poke, true);
   document.addEventListener("contextmenu", function (e) { e.preventDefault(); }); // long press

@@ -1,4 +1,10 @@
-"""Accent-, case- and spacing-insensitive text helpers for Vietnamese search. Pure, no state."""
+"""Accent-, case- and spacing-insensitive text helpers for Vietnamese search. Pure, no state.
+
+The stop words are the words citizens wrap around what they want ("thủ tục ... ở phường",
+"cho tôi hỏi ... như thế nào"). They are compared in folded form, so a word is a stop word
+only if no procedure needs its unaccented spelling to be found: "đi" is not one, because
+folded it is the "di" of "di chúc" (a will) and "di sản" (an estate).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,30 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.translate(_D_BAR))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _NOT_ALNUM.sub(" ", bare.casefold()).strip()
+
+
+# Folded. Vietnamese function words and politeness, the frame of a question, and the English
+# equivalents; never a word that names a procedure or a paper.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    thu tuc lam o cho toi em anh minh ong ba co bac a oi nhe nha ah ak
+    muon can hoi giup voi va hoac la gi nao nhu nhieu dau den
+    phuong huyen ubnd
+    cua cac nhung mot nay ay kia duoc phai thi rang vay nhi khong chua da se
+    roi vua luon ngay hom nam tren duoi trong ra vao len xuong ve theo bang vs
+    the a an of for to my me i we how do does get where what which need needs want
+    is are please in at on with and or
+    """.split()
+)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, stop words dropped ("Thủ tục đăng ký kết hôn ở phường" →
+    ["dang", "ky", "ket", "hon"]). If every word is a stop word, they are all kept, so that a
+    query such as "hộ" or "nhà" still finds something."""
+    folded = fold(text).split()
+    kept = [w for w in folded if w not in STOP_WORDS]
+    return kept or folded
 
 
 def compact(folded: str) -> str:

@@ -1,11 +1,8 @@
-"""The shape of `procedures.yaml`, as strict pydantic models (see the schema in its header).
+"""The shape of `procedures.yaml`, as strict pydantic models (docs/catalogue.md describes it).
 
 Unknown keys are errors and nothing is coerced: an unquoted code such as 1.001193 is a number,
-not a string, and is rejected. Keys the schema marks optional (`note?`, `suggest_procedure?`,
-`stop?`, `valid_from?`, `valid_to?`, `inputs?`) may be left out; every other key must be present,
-though some may be null. Two keys are ours, both optional: `catalogue.dvcqg_nganh_doc_url_template`
-and a procedure's `vertical_sector` (see catalogue.py). Cross references are checked elsewhere
-(catalogue_checks).
+not a string, and is rejected. Keys with a default may be left out; every other key must be
+present, though some may be null. Cross references are checked in `kiosk.catalogue.checks`.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from kiosk.domain import catalogue_model as m
+from kiosk.catalogue import model as m
 
 _CODE = re.compile(r"\d+\.\d{6}")
 _IDENT = re.compile(r"[A-Za-z0-9_]+")
@@ -45,6 +42,12 @@ def _code(value: str) -> str:
 def _https(value: str) -> str:
     if not value.startswith("https://"):
         raise ValueError(f"{value!r} must start with https://")
+    return value
+
+
+def _web(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError(f"{value!r} must be a web address (https:// or http://)")
     return value
 
 
@@ -79,6 +82,7 @@ Text = Annotated[str, AfterValidator(_non_blank)]
 Ident = Annotated[str, AfterValidator(_ident)]
 Code = Annotated[str, AfterValidator(_code)]
 Url = Annotated[str, AfterValidator(_https)]
+WebUrl = Annotated[str, AfterValidator(_web)]
 Template = Annotated[str, AfterValidator(_template)]
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Count = Annotated[int, Field(ge=0)]
@@ -90,17 +94,27 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class BilingualSpec(_Spec):
+    vi: Text
+    en: Text
+
+
 class MetaSpec(_Spec):
-    version: Literal[1]
+    version: Literal[2]
     jurisdiction: Text
     currency: Literal["VND"]
     timezone: Annotated[str, AfterValidator(_timezone)]
-    status: Text
     dvcqg_url_template: Template
     dvcqg_nganh_doc_url_template: Template | None = None
     dvcqg_lookup_url: Url
-    unverified_label_vi: Text
-    checklist_footer_vi: Text
+    checklist_footer: BilingualSpec
+    check_at_counter: BilingualSpec
+    review_after_days: Annotated[int, Field(ge=1, le=3650)]
+    featured: list[Code] = []
+
+
+class FieldSpec(_Spec):
+    en: Text
 
 
 class CounterGroupSpec(_Spec):
@@ -126,7 +140,10 @@ class DocumentSpec(_Spec):
     original: Count
     copy_: Count = Field(alias="copy")  # `copy` would shadow BaseModel.copy
     when: Text
+    online: Literal["upload", "eform", "counter"]
+    case_en: Text | None = None
     note: Text | None = None
+    note_en: Text | None = None
 
 
 class TimeLimitSpec(_Spec):
@@ -147,6 +164,8 @@ class FeeCaseSpec(_Spec):
 class ByAnswerSpec(_Spec):
     kind: Literal["by_answer"]
     question: Ident
+    label_yes: BilingualSpec
+    label_no: BilingualSpec
     cases: Annotated[list[FeeCaseSpec], Field(min_length=1)]
     default_vnd: Vnd | None
     inputs: list[Literal["copies"]] = []
@@ -173,12 +192,13 @@ class TieredSpec(_Spec):
 
 
 class FeeSpec(_Spec):
+    kind: Literal["le_phi", "phi", "none"]
     amount_vnd: Vnd | None = None
     rule: Annotated[ByAnswerSpec | TieredSpec, Field(discriminator="kind")] | None = None
     unit: Literal["per_case", "per_copy", "per_dossier"]
     exemptions: list[Ident]
-    basis: Text | None
-    note: Text | None
+    basis: BilingualSpec | None
+    note: BilingualSpec | None = None
 
 
 class BranchSpec(_Spec):
@@ -197,14 +217,35 @@ class QuestionSpec(_Spec):
     if_no: BranchSpec
 
 
+class LegalBasisSpec(_Spec):
+    ref: Text
+    en: Text
+
+
+class SourceSpec(_Spec):
+    url: WebUrl
+    checked_on: IsoDate
+    covers: Annotated[list[Text], Field(min_length=1)]
+    via: WebUrl | None = None
+    note: Text | None = None
+
+
+class UnverifiedSpec(_Spec):
+    fact: Literal[
+        "documents", "fee", "time_limit", "online_class", "steps", "result", "legal_basis"
+    ]
+    note: Text
+
+
 class ProcedureSpec(_Spec):
     code: Code
     alt_codes: list[Code]
     name_vi: Text
     name_en: Text
+    aliases: list[Text]
     field: Text
     level: Literal["xa"]
-    online_class: Literal["toan_trinh", "mot_phan", "truc_tiep"] | None
+    online_class: Literal["toan_trinh", "mot_phan", "truc_tiep"]
     channels: Annotated[list[Literal["truc_tiep", "buu_chinh", "truc_tuyen"]], Field(min_length=1)]
     steps: Annotated[list[StepSpec], Field(min_length=1)]
     documents: Annotated[list[DocumentSpec], Field(min_length=1)]
@@ -212,19 +253,24 @@ class ProcedureSpec(_Spec):
     time_limit: TimeLimitSpec
     fee: FeeSpec
     result: Text
-    legal_basis: list[Text]
+    result_en: Text
+    legal_basis: Annotated[list[LegalBasisSpec], Field(min_length=1)]
     dvcqg_url: Url | None
     counter_group: Text
-    source_urls: list[Text]
+    sources: Annotated[list[SourceSpec], Field(min_length=1)]
+    last_checked: IsoDate
+    unverified: list[UnverifiedSpec] = []
     wizard: Annotated[list[QuestionSpec], Field(min_length=2, max_length=5)]
     verified_on: IsoDate | None
     confidence: Literal["src", "2nd", "mem"]
     notes_en: Text | None
     vertical_sector: bool = False
+    handled_at: BilingualSpec | None = None
 
 
 class FileSpec(_Spec):
     catalogue: MetaSpec
+    fields: Annotated[dict[Text, FieldSpec], Field(min_length=1)]
     counter_groups: Annotated[dict[Ident, CounterGroupSpec], Field(min_length=1)]
     fee_exemption_groups: dict[Ident, ExemptionSpec]
     procedures: Annotated[list[ProcedureSpec], Field(min_length=1)]

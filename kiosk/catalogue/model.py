@@ -1,29 +1,44 @@
 """The procedure catalogue as frozen values.
 
-Built only by `catalogue_loader.load_catalogue`, which validates every cross reference first, so
-code that holds a `Catalogue` may trust it. Vietnamese text the YAML leaves unsuffixed (`name`,
-`note`, `result`) carries a `_vi` suffix here.
+Built only by `kiosk.catalogue.loader.load_catalogue`, which validates every cross reference
+first, so code that holds a `Catalogue` may trust it. Vietnamese text the YAML leaves
+unsuffixed (`name`, `note`, `result`) carries a `_vi` suffix here.
+
+Nothing here knows about searching: the search index is built from a catalogue by
+`kiosk.catalogue.search`, which keeps one index per catalogue object.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, cast
-
-from kiosk.domain.catalogue_search import SearchIndex
 
 OnlineClass = Literal["toan_trinh", "mot_phan", "truc_tiep"]
 Channel = Literal["truc_tiep", "buu_chinh", "truc_tuyen"]
 FeeUnit = Literal["per_case", "per_copy", "per_dossier"]
+FeeKind = Literal["le_phi", "phi", "none"]
 FeeInput = Literal["pages", "copies"]
 Confidence = Literal["src", "2nd", "mem"]
 WhenKind = Literal["always", "yes", "no", "case"]
+# How a paper travels when the citizen files online: a scan or photo is uploaded, the portal's
+# e-form replaces it, or the original still has to be brought to the counter.
+OnlineHandling = Literal["upload", "eform", "counter"]
+# The facts of an entry a staff member may flag as not yet confirmed (see `Procedure.unverified`).
+Fact = Literal["documents", "fee", "time_limit", "online_class", "steps", "result", "legal_basis"]
 
 
 class CatalogueError(Exception):
     """The catalogue file is missing, unreadable or invalid. The message names the file, the entry
     and the field of each problem, one per line."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text in both languages. `en` is None when the catalogue has it only in Vietnamese."""
+
+    vi: str
+    en: str | None
 
 
 @dataclass(frozen=True)
@@ -47,13 +62,17 @@ class CatalogueMeta:
     jurisdiction: str
     currency: str
     timezone: str
-    status: str
     dvcqg_url_template: str
     dvcqg_lookup_url: str
-    unverified_label_vi: str
-    checklist_footer_vi: str
-    # Optional: needed only when some procedure sets `vertical_sector: true`.
+    checklist_footer: Text
+    # What a citizen reads next to a fact the ward has not yet confirmed.
+    check_at_counter: Text
+    # An entry whose sources were last read longer ago than this is due for review.
+    review_after_days: int
+    # Needed only when some procedure sets `vertical_sector: true`.
     dvcqg_nganh_doc_url_template: str | None = None
+    # What the guide's first screen offers until it knows what is looked at most.
+    featured: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,7 +89,10 @@ class Document:
     original: int
     copy: int
     when: str
+    online: OnlineHandling
     note_vi: str | None = None
+    note_en: str | None = None
+    case_en: str | None = None
 
     @property
     def when_kind(self) -> WhenKind:
@@ -106,22 +128,37 @@ class FeeCase:
     valid_from: date | None = None
     valid_to: date | None = None
 
+    def in_force(self, day: date) -> bool:
+        """`day` inside [valid_from, valid_to] (inclusive; a missing end is open)."""
+        if self.valid_from is not None and day < self.valid_from:
+            return False
+        return self.valid_to is None or day <= self.valid_to
+
     def applies(self, answer: bool, today: date) -> bool:
-        """Same answer, and `today` inside [valid_from, valid_to] (inclusive, missing = open)."""
-        if answer is not self.answer:
-            return False
-        if self.valid_from is not None and today < self.valid_from:
-            return False
-        return self.valid_to is None or today <= self.valid_to
+        """Same answer, and `today` inside the case's window."""
+        return answer is self.answer and self.in_force(today)
 
 
 @dataclass(frozen=True)
 class ByAnswer:
+    """The fee depends on one wizard answer; `yes`/`no` say in a few words what each answer
+    means, for the fee text ("Đăng ký trong 60 ngày" / "Registered within 60 days")."""
+
     question: str
     cases: tuple[FeeCase, ...]
     default_vnd: int | None
+    yes: Text
+    no: Text
     inputs: tuple[FeeInput, ...] = ()
     kind: Literal["by_answer"] = "by_answer"
+
+    def amount(self, answer: bool, day: date) -> int | None:
+        """The amount for `answer` on `day`: the first case in force, else the default."""
+        case = next((c for c in self.cases if c.applies(answer, day)), None)
+        return self.default_vnd if case is None else case.amount_vnd
+
+    def label(self, answer: bool) -> Text:
+        return self.yes if answer else self.no
 
 
 @dataclass(frozen=True)
@@ -163,18 +200,24 @@ FeeRule = ByAnswer | TieredPerPage
 
 @dataclass(frozen=True)
 class Fee:
-    """Exactly one of `amount_vnd` (None = unknown or varies) and `rule` is meaningful."""
+    """Exactly one of `amount_vnd` (None = unknown or varies) and `rule` is meaningful.
 
+    `kind` is what the law calls the charge: *lệ phí* (a registration charge), *phí* (a service
+    charge such as certification or copies), or `none` when nothing is charged at all. The
+    citizen's fee text is generated from these values (`kiosk.catalogue.fees`), never written by
+    hand, so it cannot disagree with the computed amount."""
+
+    kind: FeeKind
     amount_vnd: int | None
     rule: FeeRule | None
     unit: FeeUnit
     exemptions: tuple[ExemptionGroup, ...]
-    basis: str | None
-    note_vi: str | None
+    basis: Text | None
+    note: Text | None
 
     @property
     def inputs(self) -> tuple[FeeInput, ...]:
-        """Numeric inputs the kiosk should ask for to estimate the fee."""
+        """Numeric inputs the guide should ask for to estimate the fee."""
         return self.rule.inputs if self.rule is not None else ()
 
 
@@ -200,31 +243,63 @@ class Question:
 
 
 @dataclass(frozen=True)
+class LegalBasis:
+    """A legal text: its Vietnamese citation and what it is, in a few words, in English."""
+
+    ref: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where facts of an entry were read, when, and which facts it supports."""
+
+    url: str
+    checked_on: date
+    covers: tuple[str, ...]
+    via: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """A fact of an entry that is not yet confirmed; `note` tells staff what to check."""
+
+    fact: Fact
+    note: str
+
+
+@dataclass(frozen=True)
 class Procedure:
     code: str
     alt_codes: tuple[str, ...]
     name_vi: str
     name_en: str
+    aliases: tuple[str, ...]
     field: str
     level: str
-    online_class: OnlineClass | None
+    online_class: OnlineClass
     channels: tuple[Channel, ...]
     steps: tuple[Step, ...]
     documents: tuple[Document, ...]
     present_id: bool
     time_limit: TimeLimit
     fee: Fee
-    result_vi: str
-    legal_basis: tuple[str, ...]
+    result: Text
+    legal_basis: tuple[LegalBasis, ...]
     dvcqg_url: str | None
     counter_group: str
-    source_urls: tuple[str, ...]
+    sources: tuple[Source, ...]
+    last_checked: date
+    unverified: tuple[Unverified, ...]
     wizard: tuple[Question, ...]
     verified_on: date | None
     confidence: Confidence
     notes_en: str | None
     # Police and other vertical-sector procedures live on the portal's "nganh-doc" page.
     vertical_sector: bool = False
+    # Where the citizen goes in person when no counter of the one-stop office handles it.
+    handled_at: Text | None = None
 
     @property
     def verified(self) -> bool:
@@ -236,6 +311,19 @@ class Procedure:
         """The field split on "/": "Hộ tịch / Cư trú" belongs to both "Hộ tịch" and "Cư trú"."""
         return tuple(part.strip() for part in self.field.split("/") if part.strip())
 
+    @property
+    def name(self) -> Text:
+        return Text(self.name_vi, self.name_en)
+
+    def unsure_facts(self) -> frozenset[Fact]:
+        """The facts a citizen should check at the counter: those flagged unverified, or every
+        published fact while ward staff have not verified the entry at all."""
+        return frozenset(u.fact for u in self.unverified)
+
+    def review_due(self, today: date, after_days: int) -> bool:
+        """True when the sources were last read more than `after_days` days before `today`."""
+        return today - self.last_checked > timedelta(days=after_days)
+
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.wizard if q.id == question_id), None)
 
@@ -243,15 +331,17 @@ class Procedure:
         return next((d for d in self.documents if d.id == document_id), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalogue:
+    """Compared by identity (it is loaded once), which also lets other modules key caches on it."""
+
     source: str
     meta: CatalogueMeta
+    fields_en: dict[str, str]
     counter_groups: tuple[CounterGroup, ...]
     fee_exemption_groups: tuple[ExemptionGroup, ...]
     procedures: tuple[Procedure, ...]
-    _by_code: dict[str, Procedure] = field(init=False, repr=False, compare=False, hash=False)
-    search_index: SearchIndex = field(init=False, repr=False, compare=False, hash=False)
+    _by_code: dict[str, Procedure] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         by_code: dict[str, Procedure] = {}
@@ -261,7 +351,6 @@ class Catalogue:
         # Own codes win over alt codes, should a file ever list both.
         by_code.update((p.code, p) for p in self.procedures)
         object.__setattr__(self, "_by_code", by_code)
-        object.__setattr__(self, "search_index", SearchIndex(self.procedures))
 
     def get(self, code: str) -> Procedure | None:
         """The procedure with this code or alt code (surrounding spaces ignored), or None."""
@@ -272,3 +361,9 @@ class Catalogue:
 
     def exemption_group(self, group_id: str) -> ExemptionGroup | None:
         return next((g for g in self.fee_exemption_groups if g.id == group_id), None)
+
+    def field_name(self, name: str) -> Text:
+        """A field ("Hộ tịch", or "Hộ tịch / Cư trú") in both languages."""
+        parts = [p.strip() for p in name.split("/") if p.strip()]
+        en = [self.fields_en.get(p) for p in parts]
+        return Text(name, " / ".join(e for e in en if e) if all(en) else None)

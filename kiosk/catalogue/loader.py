@@ -1,5 +1,5 @@
-"""Load `procedures.yaml` into a `Catalogue`: read the YAML, check its shape (catalogue_schema)
-and its cross references (catalogue_checks), then build the frozen values (catalogue_model).
+"""Load `procedures.yaml` into a `Catalogue`: read the YAML, check its shape (`schema`) and its
+cross references (`checks`), then build the frozen values (`model`).
 
 Every problem found is reported, one per line, as "<file>: <entry>: <field>: <what is wrong>".
 """
@@ -13,9 +13,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from kiosk.domain import catalogue_model as m
-from kiosk.domain.catalogue_checks import problems as check_problems
-from kiosk.domain.catalogue_schema import (
+from kiosk.catalogue import model as m
+from kiosk.catalogue.checks import problems as check_problems
+from kiosk.catalogue.schema import (
+    BilingualSpec,
     BranchSpec,
     ByAnswerSpec,
     FeeSpec,
@@ -59,7 +60,7 @@ def _mapping_without_duplicates(loader: _UniqueKeyLoader, node: yaml.MappingNode
 
 _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _mapping_without_duplicates,  # type: ignore[arg-type]
+    _mapping_without_duplicates,
 )
 
 
@@ -108,7 +109,7 @@ class _Places:
         parts = [p for p in loc if p not in ("by_answer", "tiered_per_page", "[key]")]
         if len(parts) >= 2 and parts[0] == "procedures" and isinstance(parts[1], int):
             entry, rest = self.procedure(parts[1]), parts[2:]
-        elif len(parts) >= 2 and parts[0] in ("counter_groups", "fee_exemption_groups"):
+        elif len(parts) >= 2 and parts[0] in ("counter_groups", "fee_exemption_groups", "fields"):
             entry, rest = f"{parts[0]}.{parts[1]}", parts[2:]
         elif parts and parts[0] == "catalogue":
             entry, rest = "catalogue", parts[1:]
@@ -136,6 +137,10 @@ def _pydantic_message(error: Any) -> str:
 # --- conversion ----------------------------------------------------------------------------------
 
 
+def _text(spec: BilingualSpec | None) -> m.Text | None:
+    return None if spec is None else m.Text(spec.vi, spec.en)
+
+
 def _fee(fee: FeeSpec, groups: dict[str, m.ExemptionGroup]) -> m.Fee:
     rule: m.FeeRule | None = None
     if isinstance(fee.rule, ByAnswerSpec):
@@ -145,17 +150,20 @@ def _fee(fee: FeeSpec, groups: dict[str, m.ExemptionGroup]) -> m.Fee:
                 m.FeeCase(c.answer, c.amount_vnd, c.valid_from, c.valid_to) for c in fee.rule.cases
             ),
             default_vnd=fee.rule.default_vnd,
+            yes=m.Text(fee.rule.label_yes.vi, fee.rule.label_yes.en),
+            no=m.Text(fee.rule.label_no.vi, fee.rule.label_no.en),
             inputs=tuple(fee.rule.inputs),
         )
     elif isinstance(fee.rule, TieredSpec):
         rule = tiered_rule(fee.rule)
     return m.Fee(
+        kind=fee.kind,
         amount_vnd=fee.amount_vnd,
         rule=rule,
         unit=fee.unit,
         exemptions=tuple(groups[g] for g in fee.exemptions),
-        basis=fee.basis,
-        note_vi=fee.note,
+        basis=_text(fee.basis),
+        note=_text(fee.note),
     )
 
 
@@ -176,23 +184,39 @@ def _procedure(p: ProcedureSpec, groups: dict[str, m.ExemptionGroup]) -> m.Proce
         alt_codes=tuple(p.alt_codes),
         name_vi=p.name_vi,
         name_en=p.name_en,
+        aliases=tuple(p.aliases),
         field=p.field,
         level=p.level,
         online_class=p.online_class,
         channels=tuple(p.channels),
         steps=tuple(m.Step(s.vi, s.en) for s in p.steps),
         documents=tuple(
-            m.Document(d.id, d.name, d.name_en, d.original, d.copy_, d.when, d.note)
+            m.Document(
+                id=d.id,
+                name_vi=d.name,
+                name_en=d.name_en,
+                original=d.original,
+                copy=d.copy_,
+                when=d.when,
+                online=d.online,
+                note_vi=d.note,
+                note_en=d.note_en,
+                case_en=d.case_en,
+            )
             for d in p.documents
         ),
         present_id=p.present_id,
         time_limit=m.TimeLimit(tl.value, tl.unit, tl.cutoff_15h, tl.note, tl.note_en),
         fee=_fee(p.fee, groups),
-        result_vi=p.result,
-        legal_basis=tuple(p.legal_basis),
+        result=m.Text(p.result, p.result_en),
+        legal_basis=tuple(m.LegalBasis(b.ref, b.en) for b in p.legal_basis),
         dvcqg_url=p.dvcqg_url,
         counter_group=p.counter_group,
-        source_urls=tuple(p.source_urls),
+        sources=tuple(
+            m.Source(s.url, s.checked_on, tuple(s.covers), s.via, s.note) for s in p.sources
+        ),
+        last_checked=p.last_checked,
+        unverified=tuple(m.Unverified(u.fact, u.note) for u in p.unverified),
         wizard=tuple(
             m.Question(q.id, q.ask_vi, q.ask_en, _branch(q.if_yes), _branch(q.if_no))
             for q in p.wizard
@@ -201,6 +225,7 @@ def _procedure(p: ProcedureSpec, groups: dict[str, m.ExemptionGroup]) -> m.Proce
         confidence=p.confidence,
         notes_en=p.notes_en,
         vertical_sector=p.vertical_sector,
+        handled_at=_text(p.handled_at),
     )
 
 
@@ -223,7 +248,7 @@ def load_catalogue(path: Path) -> m.Catalogue:
         raise _fail(
             path,
             [
-                "(top level): expected a mapping with catalogue, counter_groups, "
+                "(top level): expected a mapping with catalogue, fields, counter_groups, "
                 "fee_exemption_groups and procedures"
             ],
         )
@@ -246,13 +271,15 @@ def load_catalogue(path: Path) -> m.Catalogue:
             jurisdiction=meta.jurisdiction,
             currency=meta.currency,
             timezone=meta.timezone,
-            status=meta.status,
             dvcqg_url_template=meta.dvcqg_url_template,
             dvcqg_lookup_url=meta.dvcqg_lookup_url,
-            unverified_label_vi=meta.unverified_label_vi,
-            checklist_footer_vi=meta.checklist_footer_vi,
+            checklist_footer=m.Text(meta.checklist_footer.vi, meta.checklist_footer.en),
+            check_at_counter=m.Text(meta.check_at_counter.vi, meta.check_at_counter.en),
+            review_after_days=meta.review_after_days,
             dvcqg_nganh_doc_url_template=meta.dvcqg_nganh_doc_url_template,
+            featured=tuple(meta.featured),
         ),
+        fields_en={name: spec.en for name, spec in data.fields.items()},
         counter_groups=tuple(
             m.CounterGroup(key, g.name_vi, g.name_en, g.example_prefix)
             for key, g in data.counter_groups.items()

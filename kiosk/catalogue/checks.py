@@ -1,14 +1,18 @@
 """Cross-reference checks over a catalogue file whose shape is already valid.
 
 Each problem is one line "<entry>: <field>: <what is wrong>"; the loader adds the file name.
+Besides references, two rules keep the citizen's text honest: money amounts live only in fee
+rules (a note that names an amount could contradict the computed fee), and a paper's online
+handling must fit the procedure's online class.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
-from kiosk.domain.catalogue_schema import (
+from kiosk.catalogue.schema import (
     ByAnswerSpec,
     DocumentSpec,
     FileSpec,
@@ -17,6 +21,9 @@ from kiosk.domain.catalogue_schema import (
     TieredSpec,
     tiered_rule,
 )
+
+# A money amount in free text: digits, then đ / đồng / VND ("5.000 đ", "100000đ", "8,000 VND").
+_AMOUNT = re.compile(r"\d[\d.,]*\s?(?:đồng|đ|vnd)(?![\w])", re.IGNORECASE)
 
 
 def problems(data: FileSpec, label: Callable[[int], str]) -> Iterator[str]:
@@ -31,9 +38,14 @@ def problems(data: FileSpec, label: Callable[[int], str]) -> Iterator[str]:
             elif code in owners:
                 yield f"{where}: {field}: {code} is listed twice"
             owners[code] = where
+    for i, code in enumerate(meta.featured):
+        if code not in owners:
+            yield f"catalogue.featured[{i}]: {code} is not a procedure of this catalogue"
     for index, proc in enumerate(data.procedures):
         where = label(index)
         yield from (f"{where}: {problem}" for problem in _procedure_problems(proc, data))
+        yield from (f"{where}: {problem}" for problem in _text_problems(proc))
+        yield from (f"{where}: {problem}" for problem in _trust_problems(proc))
         if proc.vertical_sector and meta.dvcqg_nganh_doc_url_template is None:
             yield (
                 f"{where}: vertical_sector: needs catalogue.dvcqg_nganh_doc_url_template "
@@ -47,9 +59,22 @@ def _procedure_problems(proc: ProcedureSpec, data: FileSpec) -> Iterator[str]:
     yield from _repeated("documents", [d.id for d in proc.documents])
     for i, doc in enumerate(proc.documents):
         yield from _when_problems(f"documents[{i}].when", doc, questions)
+        is_case = doc.when.startswith("case:")
+        if is_case and doc.case_en is None:
+            yield f"documents[{i}].case_en: a case: document needs its text in English too"
+        if not is_case and doc.case_en is not None:
+            yield f"documents[{i}].case_en: only a case: document has one"
+        if (doc.note is None) != (doc.note_en is None):
+            yield f"documents[{i}].note_en: note and note_en go together"
     yield from _branch_problems(proc)
+    tl = proc.time_limit
+    if (tl.note is None) != (tl.note_en is None):
+        yield "time_limit.note_en: note and note_en go together"
     if proc.counter_group not in data.counter_groups:
         yield f"counter_group: {proc.counter_group!r} is not a key of counter_groups"
+    for part in (p.strip() for p in proc.field.split("/")):
+        if part not in data.fields:
+            yield f"field: {part!r} is not a key of fields (which gives its English name)"
     yield from _fee_problems(proc, data, questions)
     yield from _url_and_channel_problems(proc)
 
@@ -120,6 +145,8 @@ def _fee_problems(
         yield "fee: has both amount_vnd and rule; keep one"
     if fee.rule is None and "amount_vnd" not in fee.model_fields_set:
         yield "fee: needs amount_vnd (null = unknown) or rule"
+    if fee.kind == "none" and (fee.rule is not None or fee.amount_vnd != 0):
+        yield "fee.kind: none (nothing is charged) needs amount_vnd 0 and no rule"
     for k, group in enumerate(fee.exemptions):
         if group not in data.fee_exemption_groups:
             yield f"fee.exemptions[{k}]: {group!r} is not a key of fee_exemption_groups"
@@ -184,6 +211,17 @@ def _url_and_channel_problems(proc: ProcedureSpec) -> Iterator[str]:
         for code in linked:
             if code not in own_codes:
                 yield f"dvcqg_url: links ma_thu_tuc={code}, not this procedure's code"
+    for i, doc in enumerate(proc.documents):
+        if proc.online_class == "truc_tiep" and doc.online != "counter":
+            yield (
+                f"documents[{i}].online: {doc.online} but the procedure is in person only "
+                "(online_class truc_tiep), so every paper is brought to the counter"
+            )
+        if proc.online_class == "toan_trinh" and doc.online == "counter":
+            yield (
+                f"documents[{i}].online: counter but the procedure is fully online "
+                "(online_class toan_trinh)"
+            )
     online = "truc_tuyen" in proc.channels
     if proc.online_class in ("toan_trinh", "mot_phan") and not online:
         yield f"channels: online_class {proc.online_class} needs truc_tuyen in channels"
@@ -191,3 +229,46 @@ def _url_and_channel_problems(proc: ProcedureSpec) -> Iterator[str]:
         yield "channels: online_class truc_tiep (in person only) cannot list truc_tuyen"
     if len(set(proc.channels)) < len(proc.channels):
         yield "channels: a channel is listed twice"
+
+
+def _free_texts(proc: ProcedureSpec) -> Iterator[tuple[str, str]]:
+    """(where, text) of every free text a citizen may read, except the fee rule itself."""
+    if proc.fee.note is not None:
+        yield "fee.note.vi", proc.fee.note.vi
+        yield "fee.note.en", proc.fee.note.en
+    for label, text in (("note", proc.time_limit.note), ("note_en", proc.time_limit.note_en)):
+        if text is not None:
+            yield f"time_limit.{label}", text
+    for i, doc in enumerate(proc.documents):
+        for label, value in (("note", doc.note), ("note_en", doc.note_en), ("when", doc.when)):
+            if value is not None:
+                yield f"documents[{i}].{label}", value
+    for i, q in enumerate(proc.wizard):
+        for name, branch in (("if_yes", q.if_yes), ("if_no", q.if_no)):
+            for k, note in enumerate(branch.notes_vi):
+                yield f"wizard[{i}].{name}.notes_vi[{k}]", note
+            for k, note in enumerate(branch.notes_en):
+                yield f"wizard[{i}].{name}.notes_en[{k}]", note
+
+
+def _text_problems(proc: ProcedureSpec) -> Iterator[str]:
+    for where, text in _free_texts(proc):
+        found = _AMOUNT.search(text)
+        if found:
+            yield (
+                f"{where}: names the amount {found.group(0)!r}; amounts belong in the fee rule, "
+                "whose text is generated (a hand-written amount can contradict it)"
+            )
+
+
+def _trust_problems(proc: ProcedureSpec) -> Iterator[str]:
+    for i, source in enumerate(proc.sources):
+        if source.checked_on > proc.last_checked:
+            yield (
+                f"sources[{i}].checked_on: {source.checked_on} is after last_checked "
+                f"{proc.last_checked}; update last_checked"
+            )
+    facts = [u.fact for u in proc.unverified]
+    for i, fact in enumerate(facts):
+        if fact in facts[:i]:
+            yield f"unverified[{i}].fact: {fact} is listed twice"
