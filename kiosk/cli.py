@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from kiosk import cli_ops
 from kiosk.config import ConfigError
 from kiosk.core import SchemaError
 from kiosk.domain.errors import DomainError
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent.add_argument("--printer", default=None, help="printer URI, e.g. usb:0x0416:0x5011")
 
     sub.add_parser("demo", help="create the demo accounts and devices (idempotent), print them")
+    cli_ops.add_parsers(sub)
     return p
 
 
@@ -79,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(COMMANDS[args.command](args) or 0)
-    except (ConfigError, SettingsError, SchemaError, CliError) as exc:
+    except (ConfigError, SettingsError, SchemaError, CliError, cli_ops.OpsError) as exc:
         return _fail(str(exc))
     except DomainError as exc:
         return _fail(exc.en or exc.message)
@@ -109,6 +111,7 @@ def cmd_init_db(_args: argparse.Namespace) -> int:
     created = dbsetup.load_config(core.db, core.config)
     sites = ", ".join(s.code for s in core.config.sites)
     _voice_clips(core)
+    cli_ops.check_at_start(core.config, core.settings, "init-db")
     print(
         f"database ready at {core.db.engine.url.render_as_string()}; sites: {sites}; "
         f"{created} counter rows added"
@@ -133,7 +136,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise CliError(f"--port {args.port}: out of range")
+    _check_environment("serve")
     return serve(args.host, args.port, threads=args.threads)
+
+
+def _check_environment(command: str) -> None:
+    from kiosk.config import load_config
+    from kiosk.settings import Settings
+
+    settings = Settings.from_env()
+    cli_ops.check_at_start(load_config(settings.config_dir), settings, command)
 
 
 def _read_password() -> str:
@@ -232,6 +244,7 @@ COMMANDS = {
     "token": cmd_token,
     "print-agent": cmd_print_agent,
     "demo": cmd_demo,
+    **cli_ops.COMMANDS,
 }
 
 if __name__ == "__main__":

@@ -74,12 +74,17 @@ def _instance_secret(instance: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     try:
+        instance.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process won the race
         return path.read_text().strip()
+    except OSError as exc:
+        raise SettingsError(
+            f"state folder {instance} (MOTCUA_INSTANCE): cannot keep the secret key there: "
+            f"{exc.strerror}; give the server a folder it may write, or set MOTCUA_SECRET_KEY"
+        ) from None
     try:
         os.write(fd, key.encode())
     except BaseException:
