@@ -74,6 +74,8 @@ def _instance_secret(instance: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
+    except OSError as exc:
+        raise SettingsError(f"state folder {instance} (MOTCUA_INSTANCE): {exc.strerror}") from None
     key = secrets.token_hex(32)
     try:
         instance.mkdir(parents=True, exist_ok=True)
