@@ -69,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     agent = sub.add_parser("print-agent", help="run the print agent for one kiosk printer")
     agent.add_argument("--server", required=True)
-    agent.add_argument("--token", required=True)
+    agent.add_argument(
+        "--token",
+        default=None,
+        help="the printer device's token (default: MOTCUA_AGENT_TOKEN, or the file named by "
+        "MOTCUA_AGENT_TOKEN_FILE: keeps it out of the process list)",
+    )
     agent.add_argument("--printer", default=None, help="printer URI, e.g. usb:0x0416:0x5011")
 
     sub.add_parser("demo", help="create the demo accounts and devices (idempotent), print them")
@@ -221,9 +226,13 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_print_agent(args: argparse.Namespace) -> int:
+    from kiosk.settings import env
     from printer.agent import run_agent
 
-    return run_agent(args.server, args.token, args.printer)
+    token = args.token or env("MOTCUA_AGENT_TOKEN")
+    if not token:
+        raise CliError("give the printer device's token with --token or MOTCUA_AGENT_TOKEN_FILE")
+    return run_agent(args.server, token, args.printer)
 
 
 def cmd_demo(_args: argparse.Namespace) -> int:
