@@ -12,7 +12,7 @@ from typing import Any
 from flask import request, session
 from flask_socketio import Namespace, emit, join_room
 
-from kiosk.auth import principal_from_cookie, principal_from_session, principal_from_token
+from kiosk.auth import socket_principal
 from kiosk.context import ctx
 from kiosk.domain import presence
 from kiosk.domain.queue import display_state
@@ -21,11 +21,8 @@ from kiosk.domain.queue import display_state
 class DisplayNamespace(Namespace):
     def on_connect(self, auth: Any = None) -> None:
         app = ctx()
-        token = auth.get("token") if isinstance(auth, dict) else None
-        if token:
-            principal = principal_from_token(token)
-        else:  # a display PC's enrolment cookie, or a signed-in staff member's browser
-            principal = principal_from_cookie(request) or principal_from_session()
+        # A display PC's token or enrolment cookie, or a signed-in staff member's browser.
+        principal, credential = socket_principal(auth, cookie_first=True)
         if principal is None:
             raise ConnectionRefusedError("unauthorized")
         if principal.device is not None:
@@ -45,6 +42,7 @@ class DisplayNamespace(Namespace):
         if user is not None and user.site not in (None, site.code):
             raise ConnectionRefusedError("forbidden")
         session["display_id"] = display_id
+        app.realtime.track("/display", request.sid, credential)
         join_room(f"display:{display_id}")
         join_room(f"site:{site.code}")
         app.presence.opened(display_id)
@@ -52,6 +50,7 @@ class DisplayNamespace(Namespace):
         self._send_state(display_id)
 
     def on_disconnect(self, _reason: Any = None) -> None:
+        ctx().realtime.forget("/display", request.sid)
         display_id = session.get("display_id")
         if display_id is not None and ctx().presence.closed(display_id):
             _mark(display_id, connected=False)

@@ -20,8 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from kiosk.core import Core
     from kiosk.domain.presence import Presence
     from kiosk.domain.queue import Estimator
-    from kiosk.live import LiveNamespace
-    from kiosk.realtime import Publisher, make_socketio
+    from kiosk.guard import guard
+    from kiosk.realtime import Realtime, async_mode
+    from kiosk.realtime.live import LiveNamespace
 
     overrides = dict(config or {})
     testing = bool(overrides.pop("testing", False))
@@ -44,24 +45,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     db = core.db
-    socketio = make_socketio(app, settings.message_queue, settings.channel)
-    publisher = Publisher(socketio, decorate_call(cfg), cfg.display_ids)
+    realtime = Realtime(app, settings, decorate_call(cfg), cfg.display_ids)
     app.extensions["motcua"] = Motcua(
         settings,
         cfg,
         db,
         clock,
         Estimator(cfg, clock),
-        publisher,
-        socketio,
+        realtime,
         catalogue=core.catalogue,
         tokens=TokenCache(db, clock),
         presence=Presence(),
     )
-    display.init_app(app, socketio)
-    socketio.on_namespace(LiveNamespace("/live"))
+    display.init_app(app, realtime.socketio)
+    realtime.socketio.on_namespace(LiveNamespace("/live"))
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     web.init_app(app)
+    # Outermost, around Flask and Engine.IO alike.
+    app.wsgi_app = guard(  # type: ignore[method-assign]
+        app.wsgi_app,
+        trusted_proxies=settings.trusted_proxies,
+        per_address=settings.connections_per_address,
+        gevent=async_mode() == "gevent",
+    )
     return app

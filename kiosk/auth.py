@@ -136,3 +136,40 @@ def current_caller() -> Caller | None:
             caller = Caller(p, "cookie")
     g.caller = caller
     return caller
+
+
+def socket_principal(
+    auth: object, *, cookie_first: bool
+) -> tuple[Principal | None, tuple[object, ...] | None]:
+    """Who opens a Socket.IO connection, and how to ask again later (see
+    :meth:`kiosk.realtime.Realtime.track`): ``auth={"token"}``, else the device cookie and
+    the staff session (the device cookie first when ``cookie_first``)."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        return principal_from_token(token), ("token", token)
+    cookie = request.cookies.get(DEVICE_COOKIE)
+
+    def by_cookie() -> tuple[Principal | None, tuple[object, ...] | None]:
+        p = principal_from_token(cookie) if cookie else None
+        return (p, ("token", cookie)) if p else (None, None)
+
+    def by_session() -> tuple[Principal | None, tuple[object, ...] | None]:
+        p = principal_from_session()
+        return (p, ("session", session.get("uid"), session.get("epoch"))) if p else (None, None)
+
+    first, second = (by_cookie, by_session) if cookie_first else (by_session, by_cookie)
+    found = first()
+    return found if found[0] is not None else second()
+
+
+def credential_valid(credential: tuple[object, ...]) -> bool:
+    """Whether a credential remembered for a socket still works (app context needed)."""
+    kind = credential[0]
+    if kind == "token":
+        return principal_from_token(str(credential[1])) is not None
+    if kind == "session":
+        _, uid, epoch = credential
+        with ctx().db.read() as s:
+            user = s.get(User, uid)
+            return user is not None and not user.disabled and user.epoch == epoch
+    return False

@@ -6,7 +6,6 @@ Threads here have no app context: each opens its own transaction through ``Core`
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from typing import Any
 
@@ -81,7 +80,7 @@ def start_background(app: Any) -> list[threading.Thread]:
     m = app.extensions["motcua"]
     core = Core(m.settings, m.config, m.db, m.clock)
     threads: list[threading.Thread] = [Housekeeper(core), PresenceBeat(core, m.presence)]
-    if os.environ.get("MOTCUA_PRINT_WORKERS", "1") != "0":
+    if m.settings.print_workers:
         check_printers(m.config, m.settings)
         default_base = m.settings.public_url or "http://127.0.0.1:8000"
         workers = [
@@ -97,4 +96,5 @@ def start_background(app: Any) -> list[threading.Thread]:
         threads += workers
     for t in threads:
         t.start()
+    m.realtime.start_sweeping()
     return threads

@@ -31,14 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("init-db", help="migrate the schema to head and load config/ (idempotent)")
 
-    serve = sub.add_parser("serve", help="production server: HTTP + Socket.IO in one process")
+    serve = sub.add_parser("serve", help="production server: HTTP + Socket.IO")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--threads",
+        "--workers",
         type=int,
-        default=None,
-        help="worker threads; each open WebSocket holds one (default 200)",
+        default=1,
+        help="server processes on the one port (more than 1 needs MOTCUA_MESSAGE_QUEUE)",
     )
 
     user = sub.add_parser("user", help="manage users").add_subparsers(
@@ -137,12 +137,15 @@ def _voice_clips(core: Any) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from kiosk.server import serve
+    from kiosk.server import ServeError, serve
 
     if not 1 <= args.port <= 65535:
         raise CliError(f"--port {args.port}: out of range")
     _check_environment("serve")
-    return serve(args.host, args.port, threads=args.threads)
+    try:
+        return serve(args.host, args.port, workers=args.workers)
+    except ServeError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _check_environment(command: str) -> None:

@@ -13,7 +13,7 @@ from kiosk.config import Config
 from kiosk.db import Database
 from kiosk.domain.clock import Clock
 from kiosk.domain.queue import Estimator
-from kiosk.realtime import Publisher
+from kiosk.realtime import Publisher, Realtime
 from kiosk.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,12 +29,19 @@ class Motcua:
     db: Database
     clock: Clock
     estimator: Estimator
-    publisher: Publisher
-    socketio: SocketIO
+    realtime: Realtime
     tokens: TokenCache
     presence: Presence
     catalogue: Catalogue | None = None  # None: the config folder has no procedures.yaml
     wake_printers: Callable[[], None] = lambda: None  # set when print workers start
+
+    @property
+    def publisher(self) -> Publisher:
+        return self.realtime.publisher
+
+    @property
+    def socketio(self) -> SocketIO:
+        return self.realtime.socketio
 
     def run(self, use_case: Any, *args: Any, **kwargs: Any) -> Any:
         """Run ``use_case(session, config, clock, *args)`` in one transaction, then publish

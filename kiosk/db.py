@@ -15,12 +15,12 @@ file next to a SQLite database, ``NOTIFY`` on PostgreSQL).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
+import random
+import sqlite3
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,41 +45,6 @@ def mark_auth_changed(s: Session) -> None:
     s.info[_AUTH_CHANGED] = True
 
 
-class FairLock:
-    """A mutex that serves waiters in arrival order. ``threading.Lock`` lets whichever thread
-    happens to run take it next, so under a burst some writers wait many turns (a long tail
-    of latency) while others barge in; here the holder hands the lock to the oldest waiter."""
-
-    def __init__(self) -> None:
-        self._mutex = threading.Lock()
-        self._waiters: deque[threading.Lock] = deque()
-        self._held = False
-
-    def acquire(self) -> None:
-        with self._mutex:
-            if not self._held:
-                self._held = True
-                return
-            gate = threading.Lock()
-            gate.acquire()
-            self._waiters.append(gate)
-        gate.acquire()  # opened by release(): the lock is ours, still marked held
-
-    def release(self) -> None:
-        with self._mutex:
-            if self._waiters:
-                self._waiters.popleft().release()
-            else:
-                self._held = False
-
-    def __enter__(self) -> FairLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-
 class Database:
     """Engine plus session factory for one database URL."""
 
@@ -87,7 +52,6 @@ class Database:
         self.url = url
         self.engine = _make_engine(url, echo=echo)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._write_lock = FairLock() if self.is_sqlite else None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         # Reads start a deferred transaction: in WAL mode they never wait for the writer.
         reader = self.engine.execution_options(motcua_read_only=True)
@@ -97,15 +61,11 @@ class Database:
         self._auth_stamp = Path(f"{database}-auth") if file_backed else None
         self._auth_local = 0  # bumped by this process's own commits
         self._listener: _AuthListener | None = None
-        self._writer: Connection | None = None  # SQLite: see write()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session inside one transaction: commit at the end, roll back on any exception."""
-        # SQLite has one writer. Threads of this process queue on a mutex rather than in
-        # SQLite's busy handler, which polls with sleeps of up to 100 ms and starves some
-        # waiters; other processes still meet the busy timeout.
-        with self._write_lock or contextlib.nullcontext(), self._sessions() as session:
+        with self._sessions() as session:
             with session.begin():
                 yield session
                 auth_changed = session.info.pop(_AUTH_CHANGED, False)
@@ -118,23 +78,8 @@ class Database:
     def write(self) -> Iterator[Connection]:
         """:meth:`transaction` on a Core connection (no ORM session): commit at the end, roll
         back on any exception. For Core statements only; nothing here revokes credentials."""
-        if self._write_lock is None:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
-            return
-        with self._write_lock:
-            # SQLite: one writer at a time, so one connection kept for them all (checking one
-            # out of the pool and resetting it costs more than the statements).
-            conn = self._writer
-            if conn is None or conn.closed or conn.invalidated:
-                conn = self._writer = self.engine.connect()
-            try:
-                with conn.begin():
-                    yield conn
-            except BaseException:
-                if conn.invalidated:
-                    conn.close()
-                raise
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -172,10 +117,6 @@ class Database:
     def dispose(self) -> None:
         if self._listener is not None:
             self._listener.stop()
-        if self._writer is not None and self._write_lock is not None:
-            with self._write_lock:
-                self._writer.close()
-                self._writer = None
         self.engine.dispose()
 
 
@@ -305,6 +246,11 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+# How long a write transaction waits for SQLite's writer lock before it gives up.
+WRITE_WAIT_S = 30.0
+_BUSY_SLEEPS_S = (0.0002, 0.0005, 0.001, 0.002)  # then every 2 ms (with jitter)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -313,12 +259,41 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        # No busy handler inside SQLite: it sleeps in C, which under gevent stops every
+        # connection of the process, and with growing sleeps (up to 100 ms). Waiting for the
+        # writer lock is done by ``begin_immediate`` below instead; readers never wait in WAL.
+        cur.execute("PRAGMA busy_timeout=0")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        read_only = conn.get_execution_options().get("motcua_read_only")
-        # Straight to the driver: this runs on every transaction.
-        conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        driver = conn.connection.driver_connection  # straight to the driver: every transaction
+        if conn.get_execution_options().get("motcua_read_only"):
+            driver.execute("BEGIN")
+        else:
+            begin_immediate(driver)
+
+
+def begin_immediate(driver: sqlite3.Connection, wait_s: float = WRITE_WAIT_S) -> None:
+    """``BEGIN IMMEDIATE``: take SQLite's writer lock up front (so that a transaction that
+    reads then writes can neither fail half-way nor interleave with another writer), waiting
+    for it while another connection, of this process or another one, holds it. The wait
+    sleeps in short steps with ``time.sleep``, which lets other greenlets (or threads) run."""
+    deadline: float | None = None
+    attempt = 0
+    while True:
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + wait_s
+            elif now >= deadline:
+                raise
+        step = _BUSY_SLEEPS_S[min(attempt, len(_BUSY_SLEEPS_S) - 1)]
+        time.sleep(step * (0.5 + random.random()))
+        attempt += 1

@@ -6,6 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,9 +38,14 @@ class Settings:
     printer: str | None
     public_url: str | None
     channel: str = "motcua"
+    trusted_proxies: int = 0
+    connections_per_address: int = 200
+    max_connections: int = 10000
+    access_log: str | None = None
+    print_workers: bool = True
 
     @classmethod
-    def from_env(cls, **overrides: str | None) -> Settings:
+    def from_env(cls, **overrides: Any) -> Settings:
         """Read the environment; keyword arguments win (used by tests)."""
 
         def pick(key: str, default: str | None = None) -> str | None:
@@ -64,7 +70,26 @@ class Settings:
             printer=pick("printer"),
             public_url=(pick("public_url") or "").rstrip("/") or None,
             channel=pick("channel") or "motcua",
+            trusted_proxies=_int(pick, "trusted_proxies", 0, lo=0, hi=10),
+            connections_per_address=_int(pick, "connections_per_address", 200, lo=1, hi=100_000),
+            max_connections=_int(pick, "max_connections", 10_000, lo=10, hi=1_000_000),
+            access_log=pick("access_log"),
+            print_workers=_int(pick, "print_workers", 1, lo=0, hi=1) == 1,
         )
+
+
+def _int(pick: Any, key: str, default: int, *, lo: int, hi: int) -> int:
+    raw = pick(key)
+    if raw is None:
+        return default
+    name = "MOTCUA_" + key.upper()
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} is not a whole number") from None
+    if not lo <= value <= hi:
+        raise SettingsError(f"{name}: {value} is out of range ({lo}…{hi})")
+    return value
 
 
 def _instance_secret(instance: Path) -> str:

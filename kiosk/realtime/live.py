@@ -15,7 +15,7 @@ from flask import request
 from flask_socketio import Namespace, join_room
 from sqlalchemy import select
 
-from kiosk.auth import principal_from_cookie, principal_from_session, principal_from_token
+from kiosk.auth import socket_principal
 from kiosk.context import ctx
 from kiosk.models import Ticket
 
@@ -32,14 +32,10 @@ class LiveNamespace(Namespace):
                 raise ConnectionRefusedError("unknown ticket")
             join_room(f"site:{site}")
             return
-        token = auth.get("token")
-        principal = (
-            principal_from_token(token)
-            if isinstance(token, str)
-            else principal_from_session() or principal_from_cookie(request)
-        )
+        principal, credential = socket_principal(auth, cookie_first=False)
         if principal is None:
             raise ConnectionRefusedError("unauthorized")
+        app.realtime.track("/live", request.sid, credential)
         if principal.device is not None:
             join_room(f"site:{principal.device.site}")
             return
@@ -54,3 +50,6 @@ class LiveNamespace(Namespace):
         else:
             for code in sites:
                 join_room(f"site:{code}")
+
+    def on_disconnect(self, _reason: Any = None) -> None:
+        ctx().realtime.forget("/live", request.sid)

@@ -1,6 +1,5 @@
-"""Socket.IO: the shared server object and the publisher of committed domain events.
+"""The publisher of committed domain events: which Socket.IO messages go to which rooms.
 
-Handlers live with their audience (``display/namespace.py``); this module only emits.
 Events are published after the transaction commits, never before.
 """
 
@@ -15,21 +14,6 @@ from flask_socketio import SocketIO
 from kiosk.domain.events import CounterChanged, TicketCalled, TicketChanged, TicketIssued
 
 log = logging.getLogger(__name__)
-
-
-def make_socketio(app: Any, message_queue: str | None, channel: str = "motcua") -> SocketIO:
-    """One Socket.IO server per app, in threading mode (never auto-detected: see TECH-NOTES).
-    Redis pub/sub ignores database numbers: ``channel`` keeps deployments that share one Redis
-    apart."""
-    return SocketIO(
-        app,
-        async_mode="threading",
-        message_queue=message_queue,
-        channel=channel,
-        cors_allowed_origins=[],
-        logger=False,
-        engineio_logger=False,
-    )
 
 
 class Publisher:
@@ -49,7 +33,6 @@ class Publisher:
         self.sio = sio
         self.decorate_call = decorate_call
         self.site_displays = site_displays
-        self.listeners: list[Callable[[Any], None]] = []
 
     def publish(self, events: Iterable[Any]) -> None:
         moved: dict[str, set[int]] = {}  # site -> displays already told by a `called`
@@ -76,8 +59,6 @@ class Publisher:
                 called.add(d.display_id)
         if isinstance(event, _QUEUE_EVENTS):
             self.sio.emit("queue", live_body(event), to=f"site:{event.site}", namespace="/live")
-        for listener in self.listeners:
-            listener(event)
         return called
 
     def _queue_notice(self, site: str, told: set[int]) -> None:
