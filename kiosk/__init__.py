@@ -14,7 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for tests."""
     import display
     from display.announce_hook import decorate_call
-    from kiosk import api, errors, health, web
+    from kiosk import api, errors, health, metrics, web
     from kiosk.auth import TokenCache
     from kiosk.context import Motcua
     from kiosk.core import Core
@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     web.init_app(app)
     # Outermost, around Flask and Engine.IO alike.
     app.wsgi_app = guard(  # type: ignore[method-assign]

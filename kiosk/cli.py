@@ -142,10 +142,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise CliError(f"--port {args.port}: out of range")
     _check_environment("serve")
+    _prepare_metrics(args.port)
     try:
         return serve(args.host, args.port, workers=args.workers)
     except ServeError as exc:
         raise CliError(str(exc)) from None
+
+
+def _prepare_metrics(port: int) -> None:
+    from kiosk.metrics import prepare_multiprocess
+    from kiosk.settings import Settings
+
+    prepare_multiprocess(Settings.from_env().instance, port)
 
 
 def _check_environment(command: str) -> None:

@@ -24,3 +24,10 @@ def post_worker_init(worker: Any) -> None:
         app.extensions["motcua"].realtime.close_all()
 
     gevent.spawn(close_when_stopping)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: its live Prometheus gauges go with it (kiosk.metrics)."""
+    from kiosk.metrics import worker_exited
+
+    worker_exited(worker.pid)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+IPNetwork = IPv4Network | IPv6Network
+LOOPBACK: tuple[IPNetwork, ...] = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
 
 
 class SettingsError(Exception):
@@ -43,6 +46,8 @@ class Settings:
     max_connections: int = 10000
     access_log: str | None = None
     print_workers: bool = True
+    metrics_token: str | None = None
+    metrics_allow: tuple[IPNetwork, ...] = LOOPBACK
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -75,7 +80,20 @@ class Settings:
             max_connections=_int(pick, "max_connections", 10_000, lo=10, hi=1_000_000),
             access_log=pick("access_log"),
             print_workers=_int(pick, "print_workers", 1, lo=0, hi=1) == 1,
+            metrics_token=pick("metrics_token"),
+            metrics_allow=_networks(pick, "metrics_allow", LOOPBACK),
         )
+
+
+def _networks(pick: Any, key: str, default: tuple[IPNetwork, ...]) -> tuple[IPNetwork, ...]:
+    """Addresses or networks separated by commas or spaces, e.g. ``127.0.0.1, 10.0.0.0/24``."""
+    raw = pick(key)
+    if raw is None:
+        return default
+    try:
+        return tuple(ip_network(p, strict=False) for p in raw.replace(",", " ").split())
+    except ValueError as exc:
+        raise SettingsError(f"MOTCUA_{key.upper()}: {exc}") from None
 
 
 def _int(pick: Any, key: str, default: int, *, lo: int, hi: int) -> int:

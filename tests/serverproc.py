@@ -72,7 +72,7 @@ class Server:
         message_queue: str | None = None,
         printer: str | None = None,
         secret_key: str | None = None,
-        threads: int | None = None,
+        workers: int | None = None,
         env: dict[str, str] | None = None,
         port: int | None = None,
     ) -> None:
@@ -81,7 +81,7 @@ class Server:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.instance / "serve.log"
-        self.threads = threads
+        self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MOTCUA_")}
         self.env.update(
@@ -167,8 +167,8 @@ class Server:
     def launch(self) -> None:
         """Start the process without waiting (see :meth:`wait_ready`)."""
         args = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        if self.threads:
-            args += ["--threads", str(self.threads)]
+        if self.workers:
+            args += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
             # Own process group: kill() reaches the gunicorn worker as well as the master.
             self.proc = subprocess.Popen(
