@@ -237,8 +237,11 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_print_agent(args: argparse.Namespace) -> int:
+    from kiosk.logs import configure
     from kiosk.settings import env
     from printer.agent import run_agent
+
+    configure()
 
     token = args.token or env("MOTCUA_AGENT_TOKEN")
     if not token:

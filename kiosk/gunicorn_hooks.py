@@ -8,6 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 
+def on_starting(server: Any) -> None:
+    """The master's log lines, and those of the workers it forks, in the journal's format."""
+    from kiosk.logs import configure
+
+    configure()
+
+
 def post_worker_init(worker: Any) -> None:
     """Close every Socket.IO connection as soon as the worker is told to stop.
 
@@ -15,6 +22,10 @@ def post_worker_init(worker: Any) -> None:
     restart waits out the whole graceful timeout with the displays still attached to a server
     that is going away. Closed at once, they reconnect (to the restarted server) at once."""
     import gevent
+
+    from kiosk.logs import configure
+
+    configure()
 
     app = worker.wsgi
 
