@@ -8,6 +8,7 @@ independently; :func:`add_parsers` and :data:`COMMANDS` plug them in.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,13 +84,17 @@ def check_at_start(config: Any, settings: Any, command: str) -> None:
     else:
         findings = preflight.run(config, settings)
     problems = preflight.problems(findings)
+    # Under systemd, "<4>"/"<3>" give each line its priority in the journal.
+    journal = bool(os.environ.get("JOURNAL_STREAM"))
     for finding in problems:
         if finding.level == "warning":
-            print(f"motcua: warning: {finding.topic}: {finding.message}", file=sys.stderr)
+            prefix = "<4>" if journal else ""
+            print(f"{prefix}motcua: warning: {finding.topic}: {finding.message}", file=sys.stderr)
     errors = [f for f in problems if f.level == "error"]
     if errors:
         for finding in errors[:-1]:
-            print(f"motcua: error: {finding.topic}: {finding.message}", file=sys.stderr)
+            prefix = "<3>" if journal else ""
+            print(f"{prefix}motcua: error: {finding.topic}: {finding.message}", file=sys.stderr)
         last = errors[-1]
         raise OpsError(f"{last.topic}: {last.message}")
 
