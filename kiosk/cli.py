@@ -246,6 +246,7 @@ def cmd_print_agent(args: argparse.Namespace) -> int:
     token = args.token or env("MOTCUA_AGENT_TOKEN")
     if not token:
         raise CliError("give the printer device's token with --token or MOTCUA_AGENT_TOKEN_FILE")
+    cli_ops.check_printer_at_start(args.printer or env("MOTCUA_AGENT_PRINTER"))
     return run_agent(args.server, token, args.printer)
 
 

@@ -99,6 +99,21 @@ def check_at_start(config: Any, settings: Any, command: str) -> None:
         raise OpsError(f"{last.topic}: {last.message}")
 
 
+def check_printer_at_start(uri: str | None) -> None:
+    """The print agent's start: say at once when this user may not open the printer."""
+    import logging
+
+    from kiosk import preflight
+
+    if not uri:
+        return  # the agent itself says the printer is missing
+    finding = preflight.printer_device(uri, "local")
+    if finding is not None and finding.level != "ok":
+        logging.getLogger("motcua.print-agent").warning(
+            "%s: %s", finding.topic, finding.message, extra={"event": "printer_unusable"}
+        )
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from kiosk import backup
     from kiosk.db import Database

@@ -115,7 +115,15 @@ ALL_UNITS = sorted(p.name for p in UNITS.iterdir() if p.suffix in (".service", "
 REPO = UNITS.parent
 INSTALL_ROOT = "/opt/motcua"
 # Programs the units start that come from Debian packages the deployment guide installs.
-DEBIAN_PROGRAMS = {"/usr/bin/cage": "cage", "/usr/bin/chromium": "chromium"}
+DEBIAN_PROGRAMS = {
+    "/usr/bin/cage": "cage",
+    "/usr/bin/chromium": "chromium",
+    "/usr/bin/certutil": "libnss3-tools",
+}
+# Drop-ins the guide installs, and for which units.
+DROP_INS = {
+    "motcua-office-ca.conf": ["motcua-kiosk-browser.service", "motcua-display-browser.service"]
+}
 SERVER_SIDE = ["motcua.service", "motcua-backup.service", "motcua-print-agent.service"]
 
 
@@ -167,7 +175,11 @@ def unit_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ours.mkdir(parents=True)
     for name in ALL_UNITS:
         shutil.copy(UNITS / name, ours / name)
-    for unit in ALL_UNITS:
+    for drop_in, units in DROP_INS.items():
+        for unit in units:
+            (ours / f"{unit}.d").mkdir()
+            shutil.copy(UNITS / drop_in, ours / f"{unit}.d" / drop_in)
+    for unit in [*ALL_UNITS, *DROP_INS]:
         for program in _programs(unit):
             if program.startswith(INSTALL_ROOT + "/"):
                 source = _installed_path(program)
@@ -261,3 +273,13 @@ def test_browsers_own_the_console_and_keep_nothing_on_disk(unit: str) -> None:
     runtime = service["RuntimeDirectory"][0]
     assert f"HOME=%t/{runtime}" in service["Environment"]
     assert service["ProtectHome"] == ["yes"] and service["NoNewPrivileges"] == ["yes"]
+
+
+def test_office_ca_drop_in_trusts_the_ca_in_the_browsers_own_home() -> None:
+    lines = read_unit("motcua-office-ca.conf")["Service"]["ExecStartPre"]
+    assert all("${HOME}/.local/share/pki/nssdb" in line for line in lines)
+    assert lines[-1].endswith("-i /etc/motcua/office-ca.crt")
+    for unit in DROP_INS["motcua-office-ca.conf"]:
+        # HOME is the unit's tmpfs runtime directory: the database is made anew at each start.
+        runtime = read_unit(unit)["Service"]["RuntimeDirectory"][0]
+        assert f"HOME=%t/{runtime}" in read_unit(unit)["Service"]["Environment"]
