@@ -308,10 +308,16 @@ def bench_config(dest: Path) -> Path:
     return dest
 
 
-def bench_database(name: str, url: str | None, work: Path, args: argparse.Namespace) -> dict:
+def bench_database(
+    name: str, url: str | None, work: Path, args: argparse.Namespace, workers: int
+) -> dict:
     config = bench_config(work / "config")
-    out: dict[str, Any] = {"database": name, "runs": []}
-    with serverproc.running(work / name, config=config, database_url=url) as srv:
+    out: dict[str, Any] = {"database": name, "workers": workers, "runs": []}
+    name = f"{name}-w{workers}"
+    queue_url = args.message_queue if workers > 1 else None
+    with serverproc.running(
+        work / name, config=config, database_url=url, workers=workers, message_queue=queue_url
+    ) as srv:
         token = srv.staff_token("bench")
         srv.request("GET", "/healthz")
         time.sleep(1)
@@ -403,16 +409,16 @@ def git_commit() -> str | None:
 
 def table(results: dict[str, Any]) -> str:
     rows = [
-        "| database | load | clients | TCP_NODELAY | requests | per second | p50 ms | p99 ms "
-        "| max ms | errors | server CPU (cores) | server CPU ms/request | load avg |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| database | workers | load | clients | TCP_NODELAY | requests | per second | p50 ms "
+        "| p99 ms | max ms | errors | server CPU (cores) | server CPU ms/request | load avg |",
+        "|---|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for db in results["databases"]:
         for r in db["runs"]:
             load = {"floor": "GET priority-groups (web stack alone)"}.get(r["kind"], r["kind"])
             load += f" (queue of {r['prefill']})" if "prefill" in r else ""
             rows.append(
-                f"| {db['database']} | {load} | {r['clients']} | "
+                f"| {db['database']} | {db['workers']} | {load} | {r['clients']} | "
                 f"{'on' if r['tcp_nodelay'] else 'off'} | {r['requests']} | {r['per_s']} | "
                 f"{r['p50_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['errors']} | "
                 f"{r['server_cpu']} | {r['server_cpu_ms_per_request']} | "
@@ -420,9 +426,9 @@ def table(results: dict[str, Any]) -> str:
             )
     rows += [
         "",
-        "| database | RSS idle: master + worker (MiB) | PSS idle (MiB) "
-        "| RSS after load: master + worker (MiB) | PSS after load (MiB) |",
-        "|---|---:|---:|---:|---:|",
+        "| database | workers | RSS idle: master + workers (MiB) | PSS idle (MiB) "
+        "| RSS after load: master + workers (MiB) | PSS after load (MiB) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
 
     def mib(kib: int) -> str:
@@ -431,7 +437,8 @@ def table(results: dict[str, Any]) -> str:
     for db in results["databases"]:
         idle, after = db["rss_idle"], db["rss_after"]
         rows.append(
-            f"| {db['database']} | {mib(idle['master_kib'])} + {mib(idle['worker_kib'])} | "
+            f"| {db['database']} | {db['workers']} | {mib(idle['master_kib'])} + "
+            f"{mib(idle['worker_kib'])} | "
             f"{mib(idle['pss_total_kib'])} | {mib(after['master_kib'])} + "
             f"{mib(after['worker_kib'])} | {mib(after['pss_total_kib'])} |"
         )
@@ -444,7 +451,16 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured time per level")
     parser.add_argument("--prefill", type=int, default=2000, help="tickets queued for call-next")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--workers", default="1,2", help="server processes (motcua serve --workers), a list"
+    )
+    parser.add_argument(
+        "--message-queue",
+        default="redis://127.0.0.1:6379/0",
+        help="MOTCUA_MESSAGE_QUEUE when --workers is above 1",
+    )
     args = parser.parse_args()
+    worker_counts = [int(w) for w in args.workers.split(",")]
 
     results: dict[str, Any] = {
         "machine": machine(),
@@ -455,16 +471,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp:
         work = Path(tmp)
         for name in args.databases.split(","):
-            if name == "sqlite":
-                results["databases"].append(bench_database("sqlite", None, work, args))
-            elif name == "postgresql":
-                if results["machine"]["postgresql"] is None:
-                    print("PostgreSQL is not running on 127.0.0.1:5432: skipped", flush=True)
-                    continue
-                with pg_database() as url:
-                    results["databases"].append(bench_database("postgresql", url, work, args))
-            else:
-                parser.error(f"unknown database {name!r}")
+            for workers in worker_counts:
+                if name == "sqlite":
+                    results["databases"].append(bench_database("sqlite", None, work, args, workers))
+                elif name == "postgresql":
+                    if results["machine"]["postgresql"] is None:
+                        print("PostgreSQL is not running on 127.0.0.1:5432: skipped", flush=True)
+                        break
+                    with pg_database() as url:
+                        results["databases"].append(
+                            bench_database("postgresql", url, work, args, workers)
+                        )
+                else:
+                    parser.error(f"unknown database {name!r}")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -55,16 +55,22 @@ class DisplayNamespace(Namespace):
         if display_id is not None and ctx().presence.closed(display_id):
             _mark(display_id, connected=False)
 
-    def on_state(self, _data: Any = None) -> None:
+    def on_state(self, data: Any = None) -> None:
+        """A snapshot on request; ``{"since": event_id}`` adds the calls after that event."""
         display_id = session.get("display_id")
+        since = data.get("since") if isinstance(data, dict) else None
+        if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since < 2**62:
+            since = None
         if display_id is not None:
-            self._send_state(display_id)
+            self._send_state(display_id, since)
 
     @staticmethod
-    def _send_state(display_id: int) -> None:
+    def _send_state(display_id: int, since: int | None = None) -> None:
         app = ctx()
         with app.db.read() as s:
-            state = display_state(s, app.config, app.clock, display_id)
+            state = display_state(s, app.config, app.clock, display_id, since)
+        if "missed" in state:
+            state["missed"] = [app.publisher.decorate_call(call) for call in state["missed"]]
         emit("state", state)
 
 

@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Executable
 
+from kiosk.offload import blocking, gevent_active
+
 log = logging.getLogger(__name__)
 
 _AUTH_CHANGED = "motcua_auth_changed"
@@ -242,13 +244,19 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         _configure_sqlite(engine)
+        if gevent_active():
+            # The commit's fsync would stop every greenlet of the process: a real thread
+            # waits for it. Other greenlets meanwhile wait for the writer lock cooperatively
+            # (begin_immediate) or go on reading.
+            commit = engine.dialect.do_commit
+            engine.dialect.do_commit = lambda dbapi_conn: blocking(commit, dbapi_conn)  # type: ignore[method-assign]
         return engine
     return create_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 # How long a write transaction waits for SQLite's writer lock before it gives up.
 WRITE_WAIT_S = 30.0
-_BUSY_SLEEPS_S = (0.0002, 0.0005, 0.001, 0.002)  # then every 2 ms (with jitter)
+_BUSY_SLEEPS_S = (0.0001, 0.0002, 0.0005, 0.001)  # then every 1 ms (with jitter)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,8 @@ def healthz() -> Any:
     # Displays are reported for the console's alarms but leave `status` alone: a hall runs on
     # without its screen, and one not yet set up must not mark the server degraded.
     body["displays"] = _displays(app) if database["ok"] else []
+    # Which server process answered (``motcua serve --workers N`` runs several).
+    body["process"] = os.getpid()
     return jsonify(body), 503 if status == "down" else 200
 
 

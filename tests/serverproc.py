@@ -36,6 +36,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,7 +73,8 @@ class Server:
         message_queue: str | None = None,
         printer: str | None = None,
         secret_key: str | None = None,
-        workers: int | None = None,
+        workers: int = 1,
+        channel: str | None = None,
         env: dict[str, str] | None = None,
         port: int | None = None,
     ) -> None:
@@ -92,6 +94,8 @@ class Server:
             "MOTCUA_MESSAGE_QUEUE": message_queue,
             "MOTCUA_PRINTER": printer,
             "MOTCUA_SECRET_KEY": secret_key,
+            # Redis pub/sub ignores database numbers: a run of its own on a shared Redis.
+            "MOTCUA_CHANNEL": channel or (f"test-{uuid.uuid4().hex}" if message_queue else None),
         }
         self.env.update({k: v for k, v in optional.items() if v is not None})
         self.env.update(env or {})
@@ -167,7 +171,7 @@ class Server:
     def launch(self) -> None:
         """Start the process without waiting (see :meth:`wait_ready`)."""
         args = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        if self.workers:
+        if self.workers != 1:
             args += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
             # Own process group: kill() reaches the gunicorn worker as well as the master.

@@ -172,8 +172,16 @@ def counter_status(row: CounterState | None) -> str:
     return row.status if row is not None else "closed"
 
 
-def display_state(s: Session, cfg: Config, clock: Clock, display_id: int) -> dict[str, Any]:
-    """The snapshot a display gets on connect: current calls and recent history."""
+MISSED_CALLS_SENT = 50
+
+
+def display_state(
+    s: Session, cfg: Config, clock: Clock, display_id: int, since: int | None = None
+) -> dict[str, Any]:
+    """The snapshot a display gets on connect: current calls and recent history. With
+    ``since`` (the last event the display has), also ``missed``: the ``called`` payloads of
+    the events after it, oldest first (the latest :data:`MISSED_CALLS_SENT`), so that a
+    display that lost events can show and announce them in order."""
     found = cfg.display(display_id)
     assert found is not None
     site, display = found
@@ -219,11 +227,20 @@ def display_state(s: Session, cfg: Config, clock: Clock, display_id: int) -> dic
         )
         if len(recent) >= limit:
             break
-    return {
+    state: dict[str, Any] = {
         "event_id": last.last_event_id if last else 0,
         "now_serving": now_serving,
         "recent": recent,
     }
+    if since is not None:
+        missed = s.scalars(
+            select(DisplayEvent)
+            .where(DisplayEvent.display_id == display_id, DisplayEvent.event_id > since)
+            .order_by(DisplayEvent.event_id.desc())
+            .limit(MISSED_CALLS_SENT)
+        ).all()
+        state["missed"] = [{"event_id": ev.event_id, **ev.payload} for ev in reversed(missed)]
+    return state
 
 
 def _call_item(t: Ticket, clock: Clock) -> dict[str, Any]:

@@ -64,6 +64,7 @@ def test_call_on_a_reaches_display_on_b(
         "database_url": pg_url,
         "message_queue": f"redis://127.0.0.1:6379/{random.randrange(1, 16)}",
         "secret_key": "multiprocess-test",
+        "channel": f"test-{random.randrange(10**12)}",
     }
     a = servers.start(tmp_path / "a", wait=False, **shared)
     b = servers.start(tmp_path / "b", init_db=False, wait=False, **shared)

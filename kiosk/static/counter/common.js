@@ -103,7 +103,11 @@ window.Motcua = (function () {
       onLink("offline");
       return null;
     }
-    const socket = io("/live", { auth: { site }, transports: ["websocket", "polling"] });
+    const socket = io("/live", {
+      auth: { site },
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
+    });
     socket.on("connect", () => {
       onLink("connected");
       onChange({ kind: "connect" });

@@ -1,9 +1,13 @@
 /* A display page: the /display socket, resync by event_id, the clock, the watchdog.
  *
  * - On every (re)connect the server sends `state`: the board is replaced, nothing is announced.
- * - `called` events carry event_id, one more than the previous one for this display; a gap
- *   means something was missed, so the page asks for `state` again.
+ * - `called` events carry event_id, one more than the previous one for this display; a call
+ *   that arrives ahead of an earlier one waits briefly for it (several server processes can
+ *   deliver out of order), then a remaining gap makes the page ask for `state` again.
  * - `queue` says the site's queue changed: the waiting counts are fetched again (throttled).
+ * - After a reconnect, a gap, or the server's `resync` (its message queue came back), the page
+ *   asks for `state` with `since` = its last event: the answer's `missed` calls are announced
+ *   once, in order (those older than MISSED_FRESH_MS are only shown on the board).
  * - Disconnected, the page shows a discreet badge and socket.io reconnects by itself (within
  *   about 1.6 s once the server answers). If the socket stays down for cfg.watchdog_s although
  *   the server answers HTTP, the page reloads itself; it never reloads into an error page.
@@ -15,6 +19,8 @@
 
   var WAITING_EVERY_MS = 1000; // at most one fetch of the waiting counts a second (+ jitter)
   var STATE_EVERY_MS = 1000;
+  var MISSED_FRESH_MS = 5 * 60 * 1000;
+  var REORDER_MS = 400;
   var BADGE_AFTER_MS = 1500;
 
   var cfg = JSON.parse(document.getElementById("display-config").textContent);
@@ -66,6 +72,7 @@
   /* --- socket --------------------------------------------------------------------------- */
 
   var lastEventId = null; // null until the first snapshot
+  var lastHeard = null;   // the newest call announced (or deliberately not: the first snapshot)
   var resyncAsked = 0;    // snapshots we asked for and have not received yet
   var staleRetried = false;
   var synced = 0;
@@ -103,13 +110,16 @@
 
   function askState() {
     resyncAsked += 1;
-    socket.emit("state");
+    socket.emit("state", lastHeard === null ? {} : { since: lastHeard });
   }
 
   socket.on("connect", function () {
     resyncAsked = 0; // the server sends a fresh snapshot on every connect
     setConnected(true);
+    if (lastEventId !== null) askState(); // and what was called while we were away
   });
+
+  socket.on("resync", function () { askState(); });
 
   socket.on("disconnect", function (reason) {
     setConnected(false);
@@ -136,21 +146,67 @@
     staleRetried = false;
     lastEventId = state.event_id;
     board.applyState(state);
+    if (lastHeard === null) lastHeard = state.event_id; // the first snapshot: nothing missed
+    else if (state.missed) catchUp(state);
     synced += 1;
     body.setAttribute("data-event-id", String(lastEventId));
     body.setAttribute("data-synced", String(synced));
     refreshWaiting();
   });
 
-  socket.on("called", function (ev) {
-    if (lastEventId !== null && ev.event_id <= lastEventId) return; // already on the board
-    var gap = lastEventId === null || ev.event_id !== lastEventId + 1;
-    lastEventId = ev.event_id;
+  /* Calls are heard in event_id order. With several server processes one call can overtake
+     another on its way here: a call that arrives ahead of an earlier one waits REORDER_MS for
+     it, then the page asks for the snapshot of what it missed. */
+  var pending = {};
+  var gapTimer = null;
+
+  function hear(ev, announce) {
+    lastHeard = ev.event_id;
+    if (lastEventId === null || ev.event_id > lastEventId) lastEventId = ev.event_id;
     body.setAttribute("data-event-id", String(lastEventId));
     board.applyCall(ev);
-    if (board.wants(ev)) announcer.enqueue(ev);
-    if (gap) askState();
+    if (announce && board.wants(ev)) announcer.enqueue(ev);
     if (!ev.recall) throttle("waiting", refreshWaiting, WAITING_EVERY_MS); // one fewer waits
+  }
+
+  function flushPending() {
+    Object.keys(pending).forEach(function (id) { if (+id <= lastHeard) delete pending[id]; });
+    while (pending[lastHeard + 1]) {
+      var next = pending[lastHeard + 1];
+      delete pending[next.event_id];
+      hear(next, true);
+    }
+    if (!Object.keys(pending).length && gapTimer) {
+      clearTimeout(gapTimer);
+      gapTimer = null;
+    }
+  }
+
+  // The calls of a `since` snapshot never heard here, oldest first; older ones are only shown.
+  function catchUp(state) {
+    var now = Date.now() + skew;
+    state.missed.forEach(function (ev) {
+      if (ev.event_id <= lastHeard) return;
+      hear(ev, !(now - Date.parse(ev.called_at) > MISSED_FRESH_MS));
+    });
+    lastHeard = Math.max(lastHeard, state.event_id);
+    flushPending();
+  }
+
+  socket.on("called", function (ev) {
+    if (lastHeard !== null && ev.event_id <= lastHeard) return; // heard already
+    if (lastHeard === null || ev.event_id === lastHeard + 1) {
+      hear(ev, true);
+      flushPending();
+      return;
+    }
+    pending[ev.event_id] = ev;
+    if (gapTimer === null) {
+      gapTimer = setTimeout(function () {
+        gapTimer = null;
+        if (Object.keys(pending).length) askState();
+      }, REORDER_MS);
+    }
   });
 
   socket.on("queue", function (ev) {

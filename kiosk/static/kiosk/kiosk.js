@@ -318,7 +318,8 @@
 
   function connect() {
     if (typeof io !== "function") return;
-    var sock = io("/live");
+    // WebSocket first: several server processes need no sticky sessions for it.
+    var sock = io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
     sock.on("connect", soon);
     sock.on("disconnect", function () { later("refresh", 1000, refresh); });
     sock.on("queue", function (ev) {

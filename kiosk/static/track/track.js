@@ -67,7 +67,11 @@
   });
 
   if (typeof io === "function") {
-    var sock = io("/live", { auth: { track: code } });
+    var sock = io("/live", {
+      auth: { track: code },
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
+    });
     sock.on("queue", soon);
     sock.on("connect", soon);
   }
