@@ -1,4 +1,4 @@
-"""The ``motcua`` command (CONTRACT §2). Bad input: one line on stderr and a non-zero exit."""
+"""The ``motcua`` command (docs/interface.md). Bad input: one line on stderr and a non-zero exit."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ Two encodings, chosen by `PrinterSpec.mode`:
   ``qrCode`` feature (else as an image); only the Vietnamese lines as small left-aligned images,
   one per line, cropped to their ink, with the white between them sent as paper feeds.
 
-Vietnamese is never sent as code-page text: printers mangle it (TECH-NOTES, python-escpos).
+Vietnamese is never sent as code-page text: printers mangle it, and python-escpos's code pages
+cannot encode Vietnamese tone letters.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ FEED_DOTS = b"\x1bJ"  # ESC J n: print, then feed n dots
 FEED_LINES = 6
 NATIVE_FONT_PX = 24  # the printer's font A is 12 x 24 dots
 # Some cheap printers misprint raster images whose height is a multiple of 48 dots
-# (TECH-NOTES): such images get one more white row.
+# (a known firmware fault): such images get one more white row.
 BAD_HEIGHT_STEP = 48
 # Compact mode draws Vietnamese lines smaller: every dot costs time on a slow link.
 # Pixel sizes on 576-dot paper, scaled with the width like the named sizes.

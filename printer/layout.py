@@ -1,6 +1,6 @@
 """What goes on a queue ticket and on a reference document, as blocks and as an image.
 
-A queue ticket is a place in a line, nothing more (domain/ONE-STOP.md §4): it never says
+A queue ticket is a place in a line, nothing more (docs/domain.md): it never says
 "giấy tiếp nhận" or "hẹn trả kết quả", carries no signature, promise or personal data, and the
 wait is always marked as an estimate. The Vietnamese defaults below can be replaced from
 configuration through `TicketWording`.

@@ -1,4 +1,4 @@
-"""API v1: the procedure catalogue (CONTRACT §4) and what the online-submission guide does with
+"""API v1: the procedure catalogue and what the online-submission guide does with
 it at a kiosk: print a checklist, call a volunteer, take a hall ticket, count anonymous use."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ This module is the public face; the work is done in catalogue_model (values), ca
 (reading and validation), catalogue_search, catalogue_checklist and textsearch. Everything is
 pure: no Flask, no clock (callers pass `today`), no I/O except `load_catalogue`.
 
-Portal deep links (ONE-STOP §11): a procedure's own `dvcqg_url` wins. Otherwise the code goes
+Portal deep links: a procedure's own `dvcqg_url` wins. Otherwise the code goes
 into `catalogue.dvcqg_url_template`, or, for a procedure marked `vertical_sector: true` (police
 and other vertical-sector procedures such as cư trú), into
 `catalogue.dvcqg_nganh_doc_url_template`, which the loader then requires.
@@ -135,7 +135,7 @@ def unresolved_suggestions(catalogue: Catalogue) -> list[tuple[str, str, str]]:
 def normalize_dossier_code(s: str) -> str:
     """Trim and upper-case a typed dossier code (mã hồ sơ), which is otherwise opaque.
 
-    The format is being re-specified (ONE-STOP §12), so nothing else is checked. Raises
+    The format is being re-specified (docs/domain.md), so nothing else is checked. Raises
     ValueError when it is empty or longer than DOSSIER_CODE_MAX_LENGTH characters.
     """
     code = s.strip().upper()

@@ -27,7 +27,7 @@ from kiosk.domain.textsearch import compact, edit_distance, fold, typo_budget
 if TYPE_CHECKING:
     from kiosk.domain.catalogue_model import Catalogue, Procedure
 
-# ONE-STOP §10: the old "mức độ" levels are search aliases of the Decree 42/2022 classes
+# The old "mức độ" levels are search aliases of the Decree 42/2022 classes
 # (4 ≈ toàn trình, 3 ≈ một phần; 1–2 were information only and alias nothing).
 ONLINE_CLASS_ALIASES: dict[str, tuple[str, ...]] = {
     "toan_trinh": ("toàn trình", "mức độ 4", "fully online"),

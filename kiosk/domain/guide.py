@@ -1,4 +1,4 @@
-"""The online-submission guide's own rules (ONE-STOP §§9–12, 15, 16).
+"""The online-submission guide's own rules (docs/domain.md, "Online filing").
 
 Where the catalogue comes from; which service a volunteer call or an in-person ticket goes to;
 who may apply and what to scan, in plain words; the printed checklist (reference only, never
@@ -32,7 +32,7 @@ from kiosk.domain.errors import Conflict, Forbidden, NotFound, RateLimited
 from kiosk.models import Ticket, UsageCount
 
 PROCEDURES_FILE = "procedures.yaml"
-# The counter group of online-submission help (ONE-STOP §5): a volunteer call is a ticket for
+# The counter group of online-submission help: a volunteer call is a ticket for
 # the site's service of this group.
 HELP_GROUP = "HOTRO"
 # A document whose id starts with this is the declaration form: online it is the portal's

@@ -1,4 +1,4 @@
-"""Catalogue values as the plain JSON bodies of the procedures API (CONTRACT §4). Pure.
+"""Catalogue values as the plain JSON bodies of the procedures API (docs/interface.md). Pure.
 
 Vietnamese text is under the unsuffixed key (``name``, ``note``), English under ``*_en``, as in
 ``procedures.yaml``; an element the catalogue has only in Vietnamese has no ``*_en`` key.

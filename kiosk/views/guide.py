@@ -1,4 +1,4 @@
-"""The online-submission guide ``/guide`` (CONTRACT §6) and the QR codes it shows.
+"""The online-submission guide ``/guide`` and the QR codes it shows.
 
 The page is one screen set driven by ``static/guide/guide.js`` over the procedures API; it keeps
 nothing about the citizen. Each page load starts a new guide session (the anti-hoarding rule of

@@ -1,4 +1,4 @@
-"""The guide page /guide (CONTRACT §6) and its QR codes."""
+"""The guide page /guide and its QR codes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The procedures API (CONTRACT §4) and what the guide does through it at a kiosk: print a
+"""The procedures API and what the guide does through it at a kiosk: print a
 checklist, call a volunteer, take a hall ticket, count anonymous use."""
 
 from __future__ import annotations
