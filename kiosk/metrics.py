@@ -33,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 from sqlalchemy import and_, func, select
 
 from kiosk.context import ctx
@@ -153,8 +153,6 @@ def metrics() -> Response:
     app = ctx()
     if not allowed(app.settings, request.remote_addr, request.headers):
         abort(403)
-    from flask import current_app
-
     sample_sockets(current_app)
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get(ENV):
