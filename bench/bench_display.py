@@ -2,9 +2,10 @@
 """Display benchmark: many hall displays on the ``/display`` Socket.IO namespace.
 
 For each level (``--clients``, default 1, 100 and 500) a fresh ``motcua serve`` is started
-with enough threads (in threading mode each open WebSocket holds a thread), and that many
-python-socketio clients connect to ``/display`` with a display device token, from ``--procs``
-separate processes (``multiprocessing``, spawn): never from the server's process.
+(``--workers`` processes; above 1 they share events through Redis), and that many clients
+connect to ``/display`` with a display device token, from ``--procs`` separate processes
+(``multiprocessing``, spawn): never from the server's process. The server's memory is read
+before and after they connect: the difference per client is what an idle connection costs.
 
 * idle: the server's CPU (utime + stime of the gunicorn master and worker, from
   ``/proc/<pid>/stat``) over ``--idle`` seconds with every client connected and nothing
@@ -351,12 +352,16 @@ def run_level(
 ) -> dict[str, Any]:
     name = f"{clients}-{probes}"
     config = serverproc.write_config(work / f"config-{name}", counters=COUNTERS)
-    threads = max(200, clients + 100)
     calls = int(args.rate * args.seconds)
-    with serverproc.running(work / f"instance-{name}", config=config, threads=threads) as srv:
+    queue = args.message_queue if args.workers > 1 else None
+    with serverproc.running(
+        work / f"instance-{name}", config=config, workers=args.workers, message_queue=queue
+    ) as srv:
         staff = srv.staff_token("bench", role="admin")
         tv = srv.device_token("tv-bench", kind="display", display=1)
         prefill(srv, staff, calls + COUNTERS)
+        time.sleep(1)
+        rss_before = srv.rss_kib()
         procs = min(args.procs, clients)
         shares = [clients // procs + (1 if i < clients % procs else 0) for i in range(procs)]
         probe_shares = (
@@ -427,7 +432,7 @@ def run_level(
             "connected": connected,
             "connect_errors": errors,
             "connect_s": round(connect_s, 2),
-            "server_threads": threads,
+            "workers": args.workers,
             "client_processes": procs,
             "idle_seconds": args.idle,
             "idle_server_cpu_pct": round(idle_cpu * 100, 2),
@@ -458,6 +463,10 @@ def run_level(
             "server_context_switches_per_s": round(switches / wall),
             "client_cpu_s": round(client_cpu, 1),
             "rss_kib": srv.rss_kib(),
+            "rss_before_kib": rss_before,
+            "kib_per_connection": round(
+                (sum(srv.rss_kib().values()) - sum(rss_before.values())) / max(1, connected), 1
+            ),
             "loadavg": [round(load0, 2), round(load1, 2)],
         }
         lat = run["latency_ms"]
@@ -497,10 +506,10 @@ def git_commit() -> str | None:
 
 def table(results: dict[str, Any]) -> str:
     lines = [
-        "| displays | idle server CPU | delivered | latency p50 | p99 | max "
-        "| all clients p99 | fan-out spread p99 | call-next HTTP p50 / p99 "
+        "| displays | workers | idle server CPU | KiB per connection | delivered | latency p50 "
+        "| p99 | max | all clients p99 | fan-out spread p99 | call-next HTTP p50 / p99 "
         "| server CPU under calls | context switches/s | load avg |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["runs"]:
         lat, h, f = r["socketio_latency_ms"], r["call_next_http_ms"], r["fanout_spread_ms"]
@@ -509,7 +518,8 @@ def table(results: dict[str, Any]) -> str:
         if r["socketio_clients"] < r["clients"]:
             who = f"{r['connected']}: {r['socketio_clients']} python-socketio + lean"
         lines.append(
-            f"| {who} | {r['idle_server_cpu_pct']} % | "
+            f"| {who} | {r.get('workers', 1)} | {r['idle_server_cpu_pct']} % | "
+            f"{r.get('kib_per_connection')} | "
             f"{r['delivered']}/{r['expected']}{dropped} | {lat['p50']} ms | {lat['p99']} ms | "
             f"{lat['max']} ms | {r['latency_ms']['p99']} ms | {f['p99']} ms | "
             f"{h['p50']} / {h['p99']} ms | {r['load_server_cpu_pct']} % | "
@@ -537,6 +547,13 @@ def main() -> int:
         help="run each level a second time with only this many python-socketio clients and "
         "the others lean (see LeanHerd); 0: do not",
     )
+    parser.add_argument("--workers", type=int, default=1, help="motcua serve --workers")
+    parser.add_argument("--message-queue", default="redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--lean-only",
+        action="store_true",
+        help="above --probes clients, run only the level with lean clients",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "display.json")
     args = parser.parse_args()
 
@@ -551,13 +568,15 @@ def main() -> int:
             "procs": args.procs,
             "probes": args.probes,
             "counters": COUNTERS,
+            "workers": args.workers,
         },
         "runs": [],
     }
     with tempfile.TemporaryDirectory(prefix="motcua-bench-display-") as tmp:
         for clients in args.clients:
-            print(f"{clients} display clients (python-socketio)", flush=True)
-            results["runs"].append(run_level(clients, None, args, Path(tmp)))
+            if not (args.lean_only and 0 < args.probes < clients):
+                print(f"{clients} display clients (python-socketio)", flush=True)
+                results["runs"].append(run_level(clients, None, args, Path(tmp)))
             if 0 < args.probes < clients:
                 print(f"{clients} display clients ({args.probes} python-socketio)", flush=True)
                 results["runs"].append(run_level(clients, args.probes, args, Path(tmp)))

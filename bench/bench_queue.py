@@ -315,8 +315,16 @@ def bench_database(
     out: dict[str, Any] = {"database": name, "workers": workers, "runs": []}
     name = f"{name}-w{workers}"
     queue_url = args.message_queue if workers > 1 else None
+    # With --attack the per-address cap is raised so that the attacker really holds its
+    # 1,000 sockets (by default it would be refused past 200).
+    env = {"MOTCUA_CONNECTIONS_PER_ADDRESS": "2000"} if args.attack else None
     with serverproc.running(
-        work / name, config=config, database_url=url, workers=workers, message_queue=queue_url
+        work / name,
+        config=config,
+        database_url=url,
+        workers=workers,
+        message_queue=queue_url,
+        env=env,
     ) as srv:
         token = srv.staff_token("bench")
         srv.request("GET", "/healthz")
@@ -330,6 +338,8 @@ def bench_database(
             run = run_load(srv, token, clients, kind="issue", service=service, seconds=args.seconds)
             out["runs"].append(run)
             print(f"[{name}] issue x{clients}: {fmt(run)}", flush=True)
+        if args.attack:
+            out["runs"].append(run_under_attack(srv, token, args))
         run = run_load(
             srv, token, 1, kind="issue", service="q1off", seconds=args.seconds, nodelay=False
         )
@@ -344,6 +354,34 @@ def bench_database(
         out["rss_after"] = rss(srv)
         print(f"[{name}] RSS after load {out['rss_after']['total_kib'] / 1024:.0f} MiB", flush=True)
     return out
+
+
+def run_under_attack(srv: serverproc.Server, token: str, args: argparse.Namespace) -> dict:
+    """Issue at 16 clients again while another address holds 1,000 idle Socket.IO connections
+    and 100 clients trickle their headers (``bench/attack.py``)."""
+    import attack
+
+    _, ticket = serverproc.call(
+        srv.connection(), "POST", "/api/v1/tickets", token, {"site": "hall", "service": "q16"}
+    )
+    ctx = multiprocessing.get_context("spawn")
+    ours, theirs = ctx.Pipe()
+    proc = ctx.Process(
+        target=attack.hold, args=(srv.port, ticket["code"], args.attack_idle, 100, theirs)
+    )
+    proc.start()
+    held_idle, held_slow = ours.recv()
+    time.sleep(2)
+    run = run_load(srv, token, 16, kind="issue", service="q16", seconds=args.seconds)
+    ours.send("stop")
+    still = ours.recv()
+    proc.join(30)
+    run["attack"] = {"idle_held": held_idle, "slow_held": held_slow, "still_open": still}
+    print(
+        f"[under attack: {held_idle} idle sockets, {held_slow} slow clients] issue x16: {fmt(run)}",
+        flush=True,
+    )
+    return run
 
 
 def fmt(run: dict[str, Any]) -> str:
@@ -416,6 +454,9 @@ def table(results: dict[str, Any]) -> str:
     for db in results["databases"]:
         for r in db["runs"]:
             load = {"floor": "GET priority-groups (web stack alone)"}.get(r["kind"], r["kind"])
+            if "attack" in r:
+                a = r["attack"]
+                load += f" while {a['idle_held']} idle sockets + {a['slow_held']} slow clients"
             load += f" (queue of {r['prefill']})" if "prefill" in r else ""
             rows.append(
                 f"| {db['database']} | {db['workers']} | {load} | {r['clients']} | "
@@ -459,6 +500,12 @@ def main() -> int:
         default="redis://127.0.0.1:6379/0",
         help="MOTCUA_MESSAGE_QUEUE when --workers is above 1",
     )
+    parser.add_argument(
+        "--attack",
+        action="store_true",
+        help="also issue at 16 clients while 127.0.0.2 holds idle sockets and slow clients",
+    )
+    parser.add_argument("--attack-idle", type=int, default=1000)
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",")]
 

@@ -1,9 +1,7 @@
 """The one place that owns the engine, the session factory and transactions.
 
 Every use case runs inside ``with db.transaction() as s:`` and commits exactly once when the
-block ends; the hottest path (issuing a ticket) uses ``with db.write() as conn:``, the same
-transaction on a Core connection without the ORM session's bookkeeping. Models and domain
-functions never commit. On SQLite every transaction starts with
+block ends. Models and domain functions never commit. On SQLite every transaction starts with
 ``BEGIN IMMEDIATE`` so that the single writer lock is taken up front: a read-then-write
 transaction can neither fail with "database is locked" nor interleave with another writer.
 
@@ -21,16 +19,13 @@ import random
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, insert, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.sql import Executable
 
 from kiosk.offload import blocking, gevent_active
 
@@ -77,13 +72,6 @@ class Database:
                 self._auth_committed()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """:meth:`transaction` on a Core connection (no ORM session): commit at the end, roll
-        back on any exception. For Core statements only; nothing here revokes credentials."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
-
-    @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reads only: one consistent snapshot, rolled back at the end. Never
         write through it (on SQLite it does not hold the writer lock)."""
@@ -120,66 +108,6 @@ class Database:
         if self._listener is not None:
             self._listener.stop()
         self.engine.dispose()
-
-
-class Prepared:
-    """A Core statement whose every value is a named ``bindparam``, rendered once per dialect
-    and run straight on the driver's connection, its values converted by SQLAlchemy's own
-    type processors. For the few statements of the hottest path (issuing a ticket):
-    SQLAlchemy still writes the SQL and converts what goes in, but each run skips its
-    execution machinery, which costs several times what SQLite itself spends. Rows come back
-    as the driver returns them: use it for results that need no conversion (ids, counts)."""
-
-    def __init__(self, stmt: Executable) -> None:
-        self.stmt = stmt
-        self._forms: dict[str, _Form] = {}
-
-    @classmethod
-    def insert(cls, table: Table, columns: Iterable[str], returning: Any = None) -> Prepared:
-        """``INSERT INTO table (columns) VALUES (:column, …)`` [``RETURNING returning``]."""
-        stmt = insert(table).values({c: bindparam(c) for c in columns})
-        return cls(stmt if returning is None else stmt.returning(returning))
-
-    def run(self, conn: Connection, params: dict[str, Any]) -> Any:
-        """Execute in ``conn``'s transaction; returns the driver's cursor."""
-        sql, order, convert, fixed, names = self._form(conn.dialect)
-        if not params.keys() <= names:  # a value for no column would be dropped silently
-            raise KeyError(f"not in the statement: {sorted(params.keys() - names)}")
-        values = dict(fixed)
-        values.update((k, convert[k](v) if k in convert else v) for k, v in params.items())
-        driver = conn.connection.driver_connection
-        dbapi = conn.dialect.loaded_dbapi
-        try:
-            return driver.execute(sql, values if order is None else [values[n] for n in order])
-        except dbapi.Error as exc:  # the same exceptions as through SQLAlchemy (IntegrityError…)
-            raise DBAPIError.instance(sql, values, exc, dbapi.Error) from exc
-
-    def _form(self, dialect: Any) -> _Form:
-        form = self._forms.get(dialect.name)
-        if form is None:
-            compiled = self.stmt.compile(dialect=dialect)
-            convert = {
-                name: proc
-                for name, bind in compiled.binds.items()
-                if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-            }
-            # Values written into the statement itself (``last_seq + 1``), converted once.
-            fixed = {
-                name: convert[name](value) if name in convert else value
-                for name, value in compiled.params.items()
-                if value is not None
-            }
-            order = tuple(compiled.positiontup or ()) if compiled.positional else None
-            names = frozenset(compiled.binds)
-            form = self._forms[dialect.name] = (compiled.string, order, convert, fixed, names)
-        return form
-
-
-# SQL, bind names in order (None for the named style), converters, values fixed in the
-# statement, every bind name
-_Form = tuple[
-    str, tuple[str, ...] | None, dict[str, Callable[[Any], Any]], dict[str, Any], frozenset[str]
-]
 
 
 _LISTENER_START = threading.Lock()

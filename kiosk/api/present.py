@@ -5,16 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from kiosk.context import Motcua
 from kiosk.domain.clock import local
 from kiosk.domain.queue import ahead_of
-from kiosk.domain.tickets import IssuedTicket
 from kiosk.models import Ticket
-
-AnyTicket = Ticket | IssuedTicket
 
 _BASE_URLS: dict[tuple[str, ...], str] = {}
 _URL_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
@@ -35,7 +31,7 @@ def base_url(app: Motcua) -> str:
     return url
 
 
-def estimated_wait(s: Session | Connection, app: Motcua, t: AnyTicket, ahead: int) -> int:
+def estimated_wait(s: Session, app: Motcua, t: Ticket, ahead: int) -> int:
     """Seconds until ``t`` is likely called (0 once it has been)."""
     if t.status not in ("waiting", "transferred"):
         return 0
@@ -46,7 +42,7 @@ def estimated_wait(s: Session | Connection, app: Motcua, t: AnyTicket, ahead: in
     return app.estimator.wait_s(s, site, service, ahead)
 
 
-def ticket_body(s: Session | Connection | None, app: Motcua, t: AnyTicket) -> dict[str, Any]:
+def ticket_body(s: Session | None, app: Motcua, t: Ticket) -> dict[str, Any]:
     """The API's ticket. ``s`` may be None when ``t`` carries ``ahead`` and
     ``estimated_wait_s`` already (worked out in the transaction that issued it)."""
     site = app.config.site(t.site)

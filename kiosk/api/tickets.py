@@ -7,18 +7,17 @@ import json
 from typing import Any
 
 from flask import Response, jsonify
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, estimated_wait, ticket_body
 from kiosk.auth import Caller
 from kiosk.context import Motcua, ctx
-from kiosk.db import Prepared
-from kiosk.domain import calling, ratings
-from kiosk.domain.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound
+from kiosk.domain import calling, idempotency, ratings
+from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
 from kiosk.domain.tickets import TRANSITIONS, Actor, get_ticket, issue_ticket
-from kiosk.models import IdempotencyKey, Ticket
+from kiosk.models import Ticket
 from kiosk.printing import printer_key
 
 
@@ -55,15 +54,13 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     replayed = None
     for attempt in range(3):
         try:
-            # The (SQLite) writer lock covers the writes and a cached estimate; the answer is
-            # built afterwards.
-            with app.db.write() as conn:
+            with app.db.transaction() as s:
                 if key is not None and caller.token_id is not None:
-                    replayed = _replay(conn, caller.token_id, key, fingerprint)
+                    replayed = idempotency.replay(s, caller.token_id, key, fingerprint)
                     if replayed is not None:
                         break
                 ticket, events = issue_ticket(
-                    conn,
+                    s,
                     app.config,
                     app.clock,
                     actor,
@@ -75,18 +72,11 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                     print_params=params,
                     per_minute_limit=limit,
                 )
-                # Usually from the estimator's cache: no query, no second connection.
-                ticket.estimated_wait_s = estimated_wait(conn, app, ticket, ticket.ahead)
+                # Usually from the estimator's cache: no query.
+                ticket.estimated_wait_s = estimated_wait(s, app, ticket, ticket.ahead)
                 if key is not None and caller.token_id is not None:
-                    _ADD_KEY.run(
-                        conn,
-                        {
-                            "token_id": caller.token_id,
-                            "key": key,
-                            "request_hash": fingerprint,
-                            "ticket_id": ticket.id,
-                            "created_at": app.clock.now(),
-                        },
+                    idempotency.remember(
+                        s, caller.token_id, key, fingerprint, ticket.id, app.clock.now()
                     )
             break
         except IntegrityError:
@@ -100,11 +90,6 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     app.publisher.publish(events)
     app.wake_printers()
     return jsonify(out), 201
-
-
-_ADD_KEY = Prepared.insert(
-    IdempotencyKey.__table__, ("token_id", "key", "request_hash", "ticket_id", "created_at")
-)
 
 
 def _fingerprint(body: schemas.IssueTicketIn) -> str:
@@ -126,26 +111,6 @@ def _idempotency_key() -> str | None:
             field="Idempotency-Key",
         )
     return key
-
-
-_FIND_KEY = Prepared(
-    select(IdempotencyKey.request_hash, IdempotencyKey.ticket_id).where(
-        IdempotencyKey.token_id == bindparam("token_id"), IdempotencyKey.key == bindparam("key")
-    )
-)
-
-
-def _replay(conn: Any, token_id: int, key: str, fingerprint: str) -> int | None:
-    row = _FIND_KEY.run(conn, {"token_id": token_id, "key": key}).fetchone()
-    if row is None:
-        return None
-    request_hash, ticket_id = row
-    if request_hash != fingerprint:
-        raise IdempotencyMismatch(
-            "Idempotency-Key này đã dùng cho một yêu cầu khác.",
-            en="This Idempotency-Key was used with a different request body.",
-        )
-    return int(ticket_id)
 
 
 def readable_ticket(s: Any, caller: Caller, ticket_id: int) -> Ticket:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
-from kiosk.db import Prepared
 from kiosk.domain import hours, numbering
 from kiosk.domain.clock import Clock, business_day, local
 from kiosk.domain.errors import (
@@ -25,8 +23,7 @@ from kiosk.domain.errors import (
     ServiceClosed,
 )
 from kiosk.domain.events import TicketChanged, TicketIssued
-from kiosk.domain.upsert import connection_of
-from kiosk.models import AuditEntry, PrintJob, Ticket, TicketEvent
+from kiosk.models import AuditEntry, Ticket, TicketEvent
 
 WAITING = ("waiting", "transferred")  # statuses call-next may pick
 ACTIVE = ("called", "serving")  # statuses that occupy a counter
@@ -47,47 +44,11 @@ class Actor:
         return self.user_id is not None
 
 
-# Statements built once. Those run for every ticket are ``Prepared`` (see kiosk.db): an
-# ORM-entity insert takes a much slower path, and even Core execution costs more than SQLite.
 _INSERT_EVENT = insert(TicketEvent.__table__)
-_INSERT_AUDIT = insert(AuditEntry.__table__)
-_EVENT_COLUMNS = ("ticket_id", "kind", "at", "site", "counter", "user_id", "device_id", "data")
-_ADD_EVENT = Prepared.insert(TicketEvent.__table__, _EVENT_COLUMNS)
-_TICKET_COLUMNS = (
-    "code",
-    "site",
-    "service",
-    "origin_service",
-    "business_day",
-    "seq",
-    "number",
-    "priority",
-    "priority_requested",
-    "procedure",
-    "status",
-    "issued_at",
-    "order_at",
-    "recalls",
-    "kiosk_device_id",
-    "issued_by_user_id",
-    "print_status",
-)
-_ADD_TICKET = Prepared.insert(Ticket.__table__, _TICKET_COLUMNS, returning=Ticket.__table__.c.id)
-_JOB_COLUMNS = (
-    "printer",
-    "kind",
-    "ticket_id",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-    "params",
-)
-_ADD_JOB = Prepared.insert(PrintJob.__table__, _JOB_COLUMNS)
 
 
 def record(
-    s: Session | Connection,
+    s: Session,
     ticket: Ticket,
     kind: str,
     at: datetime,
@@ -96,24 +57,28 @@ def record(
     **data: Any,
 ) -> None:
     """Append one entry to the ticket's history."""
+    row = event_row(kind, at, ticket.site, actor, counter, **data)
+    s.execute(_INSERT_EVENT, {"ticket_id": ticket.id, **row})
+
+
+def event_row(
+    kind: str, at: datetime, site: str, actor: Actor, counter: int | None = None, **data: Any
+) -> dict[str, Any]:
+    """A history entry's columns, but the ticket's id."""
     if actor.address:
         data["address"] = actor.address
-    _ADD_EVENT.run(
-        connection_of(s),
-        {
-            "ticket_id": ticket.id,
-            "kind": kind,
-            "at": at,
-            "site": ticket.site,
-            "counter": counter,
-            "user_id": actor.user_id,
-            "device_id": actor.device_id,
-            "data": data or None,
-        },
-    )
+    return {
+        "kind": kind,
+        "at": at,
+        "site": site,
+        "counter": counter,
+        "user_id": actor.user_id,
+        "device_id": actor.device_id,
+        "data": data or None,
+    }
 
 
-def audit(s: Session | Connection, action: str, at: datetime, actor: Actor, **fields: Any) -> None:
+def audit(s: Session, action: str, at: datetime, actor: Actor, **fields: Any) -> None:
     """Append one row to the audit log (priority decisions, out-of-order calls, admin acts)."""
     columns = {k: fields.pop(k) for k in ("site", "ticket_id", "counter") if k in fields}
     row = dict(
@@ -125,10 +90,7 @@ def audit(s: Session | Connection, action: str, at: datetime, actor: Actor, **fi
         details=fields or None,
         **columns,
     )
-    if isinstance(s, Session):
-        s.add(AuditEntry(**row))  # flushed in order with the session's other new rows
-    else:
-        s.execute(_INSERT_AUDIT, row)
+    s.add(AuditEntry(**row))  # flushed in order with the session's other new rows
 
 
 def new_tracking_code() -> str:
@@ -136,21 +98,8 @@ def new_tracking_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-class IssuedTicket(SimpleNamespace):
-    """A ticket just inserted, as plain attributes named like ``Ticket``'s (building an ORM
-    instance costs more than the insert itself), plus ``ahead``: who waits before it."""
-
-    def __init__(self, **values: Any) -> None:
-        super().__init__(**{**_NOT_YET, **values})
-
-
-_NOT_YET = dict.fromkeys(
-    ("called_at", "started_at", "finished_at", "counter", "officer_id", "note", "ahead")
-)
-
-
 def issue_ticket(
-    s: Session | Connection,
+    s: Session,
     cfg: Config,
     clock: Clock,
     actor: Actor,
@@ -162,8 +111,9 @@ def issue_ticket(
     printer: str | None = None,
     print_params: dict[str, Any] | None = None,
     per_minute_limit: int | None = None,
-) -> tuple[IssuedTicket, list[TicketIssued]]:
-    """Issue the next number of ``service`` at ``site``.
+) -> tuple[Ticket, list[TicketIssued]]:
+    """Issue the next number of ``service`` at ``site``. The ticket comes back with
+    ``ahead``: how many wait before it.
 
     Raises NotFound (site/service/priority group), ServiceClosed, DailyCapReached,
     Forbidden (priority not allowed from this kiosk), RateLimited (kiosk over its limit).
@@ -184,22 +134,12 @@ def issue_ticket(
     if per_minute_limit is not None and actor.device_id is not None:
         _check_rate(s, actor.device_id, now, per_minute_limit)
 
-    day = business_day(clock, now)
-    seq, waiting, priority_waiting = numbering.next_seq(s, site, service, day)
-    if svc.daily_cap is not None and seq > svc.daily_cap:
-        # Raising rolls the whole transaction back, the counter bump included.
-        raise DailyCapReached(
-            f"Dịch vụ {svc.name} đã hết số trong ngày hôm nay.",
-            hours.next_opening(week, now_local, holidays, skip_today=True),
-        )
     values = dict(
         code=new_tracking_code(),
         site=site,
         service=service,
         origin_service=service,
-        business_day=day,
-        seq=seq,
-        number=numbering.format_number(svc.prefix, seq),
+        business_day=business_day(clock, now),
         priority=effective_priority,
         priority_requested=requested,
         procedure=procedure,
@@ -211,25 +151,33 @@ def issue_ticket(
         issued_by_user_id=actor.user_id,
         print_status="queued" if printer else "none",
     )
+    job = None
+    if printer:
+        job = dict(
+            printer=printer,
+            kind="ticket",
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            params=print_params or {},
+        )
+    event = event_row("issued", now, site, actor, priority=effective_priority, procedure=procedure)
+    added = numbering.add_ticket(
+        s, values, prefix=svc.prefix, cap=svc.daily_cap, event=event, job=job
+    )
+    if added is None:
+        # Raising rolls the whole transaction back, the counter bump included.
+        raise DailyCapReached(
+            f"Dịch vụ {svc.name} đã hết số trong ngày hôm nay.",
+            hours.next_opening(week, now_local, holidays, skip_today=True),
+        )
+    ticket = Ticket(
+        id=added.id, seq=added.seq, number=numbering.format_number(svc.prefix, added.seq), **values
+    )
     # Everyone waiting is older, so ahead of a new ticket: all of them, or only the
     # priority ones for a priority ticket.
-    ahead = priority_waiting if effective_priority is not None else waiting
-    conn = connection_of(s)
-    ticket = IssuedTicket(id=_ADD_TICKET.run(conn, values).fetchone()[0], **values)
-    ticket.ahead = ahead
-    record(s, ticket, "issued", now, actor, priority=effective_priority, procedure=procedure)
-    if printer:
-        job = {
-            "printer": printer,
-            "kind": "ticket",
-            "ticket_id": ticket.id,
-            "status": "queued",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "params": print_params or {},
-        }
-        _ADD_JOB.run(conn, job)
+    ticket.ahead = added.priority_waiting if effective_priority is not None else added.waiting  # type: ignore[attr-defined]
     if effective_priority or requested:
         audit(
             s,
@@ -303,18 +251,16 @@ def _priority(cfg: Config, actor: Actor, group: str | None) -> tuple[str | None,
     raise Forbidden("Số ưu tiên do cán bộ tiếp nhận cấp.")
 
 
-_RECENT_BY_KIOSK = Prepared(
+_RECENT_BY_KIOSK = (
     select(func.count())
     .select_from(Ticket)
     .where(Ticket.kiosk_device_id == bindparam("device"), Ticket.issued_at > bindparam("since"))
 )
 
 
-def _check_rate(s: Session | Connection, device_id: int, now: datetime, limit: int) -> None:
+def _check_rate(s: Session, device_id: int, now: datetime, limit: int) -> None:
     since = now - timedelta(seconds=60)
-    recent = _RECENT_BY_KIOSK.run(
-        connection_of(s), {"device": device_id, "since": since}
-    ).fetchone()[0]
+    recent = s.execute(_RECENT_BY_KIOSK, {"device": device_id, "since": since}).scalar()
     if (recent or 0) >= limit:
         raise RateLimited(
             "Quá nhiều số được lấy trong một phút, xin thử lại sau.", retry_after_s=60

@@ -1,21 +1,13 @@
-"""Statements that work on a session or a bare connection alike: the dialect's ``INSERT``
-construct, for ``ON CONFLICT … DO UPDATE`` upserts (PostgreSQL and SQLite both speak it), and
-the connection under a session."""
+"""The dialect's ``INSERT`` construct, for ``INSERT … ON CONFLICT … DO UPDATE`` upserts
+(PostgreSQL and SQLite both speak it; SQLAlchemy has one construct per dialect)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
-
-
-def connection_of(s: Session | Connection) -> Connection:
-    """The connection to run Core statements on: the session's (it joins the session's
-    transaction) or the connection itself."""
-    return s if isinstance(s, Connection) else s.connection()
 
 
 def by_dialect(build: Callable[[Any], Any]) -> dict[str, Any]:

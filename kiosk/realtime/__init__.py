@@ -8,6 +8,7 @@ Namespaces live with their audience: ``/display`` in ``display/namespace.py``, `
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
@@ -79,11 +80,26 @@ class Realtime:
 
     def close_all(self) -> None:
         """Close every Socket.IO connection of this process (the server is stopping)."""
-        for sock in list(self.socketio.server.eio.sockets.values()):
-            try:
+        for eio_sid in list(self.socketio.server.eio.sockets):
+            self.drop(eio_sid)
+
+    def drop(self, eio_sid: str) -> None:
+        """Close an Engine.IO connection, down to its TCP connection: the library's own close
+        sends a close frame and then waits for the client's answer, which a hostile or broken
+        client never sends."""
+        server = self.socketio.server
+        sock = server.eio.sockets.get(eio_sid)
+        raw = server.environ.get(eio_sid, {}).get("gunicorn.socket")
+        try:
+            if sock is not None:
                 sock.close(wait=False, abort=True)
-            except Exception:  # a socket that is already going away
-                log.debug("closing a socket failed", exc_info=True)
+        except Exception:  # a socket that is already going away
+            log.debug("closing a socket failed", exc_info=True)
+        if raw is not None:
+            try:
+                raw.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def start_sweeping(self) -> None:
         """Close Engine.IO connections that joined no namespace (see ``BARE_SOCKET_S``)."""
@@ -108,9 +124,7 @@ class Realtime:
                 first = bare_since.setdefault(eio_sid, now)
                 if now - first >= BARE_SOCKET_S:
                     del bare_since[eio_sid]
-                    sock = server.eio.sockets.get(eio_sid)
-                    if sock is not None:
-                        sock.close(wait=False, abort=True)
+                    self.drop(eio_sid)
 
     # --- the message queue came back ------------------------------------------------------------
 

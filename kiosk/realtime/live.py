@@ -1,7 +1,8 @@
 """Namespace ``/live``: pushes "the queue changed" to kiosks, counter consoles and phones.
 
 Clients join the room of their site and re-fetch what they show when ``queue`` arrives (the
-payload says what changed, so they can skip what they do not show). Kiosks and rating tablets
+payload says what changed, so they can skip what they do not show); phones join the site's
+phone room, which hears of changes at most once a second. Kiosks and rating tablets
 authenticate with their device cookie or ``auth={"token"}``; staff with their session or a
 token; the phone tracking page joins as ``auth={"track": code}`` and only learns of changes,
 never of other tickets.
@@ -30,7 +31,7 @@ class LiveNamespace(Namespace):
                 site = s.scalar(select(Ticket.site).where(Ticket.code == code))
             if site is None:
                 raise ConnectionRefusedError("unknown ticket")
-            join_room(f"site:{site}")
+            join_room(f"phones:{site}")
             return
         principal, credential = socket_principal(auth, cookie_first=False)
         if principal is None:

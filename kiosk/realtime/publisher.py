@@ -6,6 +6,7 @@ Events are published after the transaction commits, never before.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,6 +15,7 @@ from flask_socketio import SocketIO
 from kiosk.domain.events import CounterChanged, TicketCalled, TicketChanged, TicketIssued
 
 log = logging.getLogger(__name__)
+PHONE_NOTICE_S = 1.0
 
 
 class Publisher:
@@ -22,7 +24,10 @@ class Publisher:
     ``/display`` gets ``called`` per display and one ``queue`` notice per site and batch (the
     displays refresh their waiting counts on it), and none for a display that was just sent a
     ``called`` of the same batch: that one already tells it the queue moved. With hundreds of
-    displays this halves what a call costs to fan out. ``/live`` gets every event."""
+    displays this halves what a call costs to fan out. ``/live`` gets every event in the
+    room of the site's kiosks and consoles (``site:<code>``); the phones following a ticket
+    (``phones:<code>``, possibly thousands) get one ``queue`` notice per site and
+    :data:`PHONE_NOTICE_S` at most, after the changes it covers."""
 
     def __init__(
         self,
@@ -33,6 +38,8 @@ class Publisher:
         self.sio = sio
         self.decorate_call = decorate_call
         self.site_displays = site_displays
+        self._phones_due: set[str] = set()  # sites with a phone notice on its way
+        self._lock = threading.Lock()
 
     def publish(self, events: Iterable[Any]) -> None:
         moved: dict[str, set[int]] = {}  # site -> displays already told by a `called`
@@ -59,7 +66,24 @@ class Publisher:
                 called.add(d.display_id)
         if isinstance(event, _QUEUE_EVENTS):
             self.sio.emit("queue", live_body(event), to=f"site:{event.site}", namespace="/live")
+            self._tell_phones(event.site)
         return called
+
+    def _tell_phones(self, site: str) -> None:
+        with self._lock:
+            if site in self._phones_due:
+                return
+            self._phones_due.add(site)
+        self.sio.start_background_task(self._phones_notice, site)
+
+    def _phones_notice(self, site: str) -> None:
+        self.sio.sleep(PHONE_NOTICE_S)
+        with self._lock:
+            self._phones_due.discard(site)
+        try:
+            self.sio.emit("queue", {"site": site}, to=f"phones:{site}", namespace="/live")
+        except Exception:
+            log.exception("could not publish the phones' notice of %s", site)
 
     def _queue_notice(self, site: str, told: set[int]) -> None:
         body = {"site": site}

@@ -15,8 +15,21 @@ class Recorder:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str, str]] = []  # (namespace, event, room)
 
+        self.tasks: list[Any] = []  # background tasks, run by the test when it wants
+
     def emit(self, event: str, body: Any, *, to: str, namespace: str) -> None:
         self.sent.append((namespace, event, to))
+
+    def start_background_task(self, fn: Any, *args: Any) -> None:
+        self.tasks.append((fn, args))
+
+    def sleep(self, _seconds: float) -> None:
+        pass
+
+    def run_tasks(self) -> None:
+        tasks, self.tasks = self.tasks, []
+        for fn, args in tasks:
+            fn(*args)
 
 
 def publisher(displays: dict[str, tuple[int, ...]]) -> tuple[Publisher, Recorder]:
@@ -85,3 +98,21 @@ def test_a_failing_emit_does_not_stop_the_rest() -> None:
     sio.emit = flaky  # type: ignore[method-assign]
     pub.publish([call("hall", 1, 1), TicketIssued(2, "hall", "cert", "A002", None)])
     assert display_messages(sio) == [("queue", "site:hall")]
+
+
+def test_phones_hear_of_a_burst_once() -> None:
+    pub, sio = publisher({"hall": (1,)})
+    for n in range(5):
+        pub.publish([TicketIssued(n, "hall", "cert", f"A00{n}", None)])
+    pub.publish([TicketIssued(9, "annex", "help", "H001", None)])
+    phones = [m for m in sio.sent if m[2].startswith("phones:")]
+    assert phones == []  # not before the notice's delay
+    sio.run_tasks()
+    phones = [m for m in sio.sent if m[2].startswith("phones:")]
+    assert phones == [("/live", "queue", "phones:hall"), ("/live", "queue", "phones:annex")]
+    # Each kiosk and console still heard every change.
+    assert len([m for m in sio.sent if m == ("/live", "queue", "site:hall")]) == 5
+    # After the notice, the next change schedules another one.
+    pub.publish([TicketIssued(10, "hall", "cert", "A010", None)])
+    sio.run_tasks()
+    assert [m for m in sio.sent if m[2] == "phones:hall"] == [("/live", "queue", "phones:hall")] * 2

@@ -1,0 +1,62 @@
+"""Writing a numbered ticket, on SQLite and PostgreSQL (one statement there): the number's
+form past 999, the queue counts it returns, and a ticket past the daily cap writing nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from kiosk.domain.errors import DailyCapReached
+from kiosk.domain.tickets import Actor, issue_ticket
+from kiosk.models import PrintJob, Ticket, TicketEvent, TicketNumber
+
+STAFF = Actor(user_id=None, role="staff")
+
+
+def _issue(db: Any, cfg: Any, clock: Any, **kw: Any) -> Ticket:
+    with db.transaction() as s:
+        ticket, _ = issue_ticket(s, cfg, clock, STAFF, site="hall", service="cert", **kw)
+    return ticket
+
+
+def test_numbers_past_999_and_queue_counts(any_db: Any, cast: Any, clock: Any) -> None:
+    first = _issue(any_db, cast, clock, printer="kiosk-1")
+    assert (first.number, first.ahead) == ("A001", 0)
+    with any_db.transaction() as s:
+        s.execute(update(TicketNumber).values(last_seq=998))
+    numbers = [_issue(any_db, cast, clock) for _ in range(3)]
+    assert [t.number for t in numbers] == ["A999", "A1000", "A1001"]
+    assert [t.ahead for t in numbers] == [1, 2, 3]
+    with any_db.read() as s:
+        stored = s.scalars(select(Ticket.number).order_by(Ticket.id)).all()
+        assert stored == ["A001", "A999", "A1000", "A1001"]
+        assert s.scalar(select(func.count()).select_from(TicketEvent)) == 4
+        job = s.scalars(select(PrintJob)).one()
+        assert (job.ticket_id, job.printer, job.status) == (first.id, "kiosk-1", "queued")
+
+
+def test_past_the_cap_nothing_is_written(any_db: Any, cast: Any, clock: Any) -> None:
+    site = cast.site("hall")
+    capped = site.model_copy(
+        update={
+            "services": tuple(
+                s.model_copy(update={"daily_cap": 2}) if s.code == "cert" else s
+                for s in site.services
+            )
+        }
+    )
+    cfg = cast.model_copy(
+        update={"sites": tuple(capped if s.code == "hall" else s for s in cast.sites)}
+    )
+    _issue(any_db, cfg, clock, printer="kiosk-1")
+    _issue(any_db, cfg, clock, printer="kiosk-1")
+    with pytest.raises(DailyCapReached):
+        _issue(any_db, cfg, clock, printer="kiosk-1")
+    with any_db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 2
+        assert s.scalar(select(func.count()).select_from(TicketEvent)) == 2
+        assert s.scalar(select(func.count()).select_from(PrintJob)) == 2
+        assert s.scalar(select(TicketNumber.last_seq)) == 2
+        assert s.scalar(select(TicketNumber.waiting)) == 2
