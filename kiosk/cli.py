@@ -116,7 +116,7 @@ def cmd_init_db(_args: argparse.Namespace) -> int:
     created = dbsetup.load_config(core.db, core.config)
     sites = ", ".join(s.code for s in core.config.sites)
     _voice_clips(core)
-    cli_ops.check_at_start(core.config, core.settings, "init-db")
+    cli_ops.print_warnings(cli_ops.check_at_start(core.config, core.settings, "init-db"))
     print(
         f"database ready at {core.db.engine.url.render_as_string()}; sites: {sites}; "
         f"{created} counter rows added"
@@ -141,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise CliError(f"--port {args.port}: out of range")
-    _check_environment("serve")
+    cli_ops.hand_warnings_to_server(_check_environment("serve"))
     _prepare_metrics(args.port)
     try:
         return serve(args.host, args.port, workers=args.workers)
@@ -156,12 +156,12 @@ def _prepare_metrics(port: int) -> None:
     prepare_multiprocess(Settings.from_env().instance, port)
 
 
-def _check_environment(command: str) -> None:
+def _check_environment(command: str) -> list[str]:
     from kiosk.config import load_config
     from kiosk.settings import Settings
 
     settings = Settings.from_env()
-    cli_ops.check_at_start(load_config(settings.config_dir), settings, command)
+    return cli_ops.check_at_start(load_config(settings.config_dir), settings, command)
 
 
 def _read_password() -> str:

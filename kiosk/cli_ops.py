@@ -72,9 +72,10 @@ def cmd_check(_args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def check_at_start(config: Any, settings: Any, command: str) -> None:
-    """Print what is missing before ``serve`` or ``init-db`` goes on; raise OpsError if the
-    server cannot work at all (``init-db`` only stops for the state folder)."""
+def check_at_start(config: Any, settings: Any, command: str) -> list[str]:
+    """Check the machine before ``serve`` or ``init-db`` goes on. Raises OpsError, one line
+    naming every error, when the server cannot work at all (``init-db`` stops only for the
+    state folder); returns the warnings as ``topic: message`` lines."""
     from kiosk import preflight
 
     if command == "init-db":
@@ -84,19 +85,27 @@ def check_at_start(config: Any, settings: Any, command: str) -> None:
     else:
         findings = preflight.run(config, settings)
     problems = preflight.problems(findings)
-    # Under systemd, "<4>"/"<3>" give each line its priority in the journal.
-    journal = bool(os.environ.get("JOURNAL_STREAM"))
-    for finding in problems:
-        if finding.level == "warning":
-            prefix = "<4>" if journal else ""
-            print(f"{prefix}motcua: warning: {finding.topic}: {finding.message}", file=sys.stderr)
-    errors = [f for f in problems if f.level == "error"]
+    errors = [f"{f.topic}: {f.message}" for f in problems if f.level == "error"]
     if errors:
-        for finding in errors[:-1]:
-            prefix = "<3>" if journal else ""
-            print(f"{prefix}motcua: error: {finding.topic}: {finding.message}", file=sys.stderr)
-        last = errors[-1]
-        raise OpsError(f"{last.topic}: {last.message}")
+        raise OpsError("; ".join(errors))
+    return [f"{f.topic}: {f.message}" for f in problems if f.level == "warning"]
+
+
+def print_warnings(lines: list[str]) -> None:
+    # Under systemd, "<4>" gives each line the warning priority in the journal.
+    prefix = "<4>" if os.environ.get("JOURNAL_STREAM") else ""
+    for line in lines:
+        print(f"{prefix}motcua: warning: {line}", file=sys.stderr)
+
+
+def hand_warnings_to_server(lines: list[str]) -> None:
+    """``serve`` prints nothing but one line when its own checks fail afterwards: the warnings
+    go to the server, which logs them once it starts (:func:`kiosk.logs.log_start_warnings`)."""
+    import json
+
+    from kiosk.logs import START_WARNINGS
+
+    os.environ[START_WARNINGS] = json.dumps(lines, ensure_ascii=False)
 
 
 def check_printer_at_start(uri: str | None) -> None:
@@ -108,7 +117,8 @@ def check_printer_at_start(uri: str | None) -> None:
     if not uri:
         return  # the agent itself says the printer is missing
     finding = preflight.printer_device(uri, "local")
-    if finding is not None and finding.level != "ok":
+    # An unreadable URI is an error the agent reports itself, in one line.
+    if finding is not None and finding.level == "warning":
         logging.getLogger("motcua.print-agent").warning(
             "%s: %s", finding.topic, finding.message, extra={"event": "printer_unusable"}
         )

@@ -10,9 +10,10 @@ from typing import Any
 
 def on_starting(server: Any) -> None:
     """The master's log lines, and those of the workers it forks, in the journal's format."""
-    from kiosk.logs import configure
+    from kiosk.logs import configure, log_start_warnings
 
     configure()
+    log_start_warnings()  # what `motcua serve` found missing on this machine
 
 
 def post_worker_init(worker: Any) -> None:

@@ -16,6 +16,7 @@ dropped to ``…``. The level is ``MOTCUA_LOG_LEVEL`` (``info`` by default).
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -32,6 +33,8 @@ _PRIORITY = {
     logging.DEBUG: 7,
 }
 _MASK = "…"
+# What ``motcua serve`` found missing, handed to the server it becomes (a JSON list of lines).
+START_WARNINGS = "motcua_start_warnings"
 _SECRET_PATTERNS = (
     (re.compile(r"\b([du]_)[A-Za-z0-9_-]{16,}"), r"\1" + _MASK),  # device and user tokens
     (re.compile(r"(?i)\b(bearer\s+)[^\s\",;]+"), r"\1" + _MASK),
@@ -128,3 +131,15 @@ def configure(level: str | None = None, *, stream: Any = None) -> None:
 def event(logger: logging.Logger, level: int, name: str, **fields: Any) -> None:
     """Log the event ``name`` with ``fields`` as its key=value pairs."""
     logger.log(level, name, extra={"event": name, **fields})
+
+
+def log_start_warnings() -> None:
+    """Log, once, the warnings ``motcua serve`` found before it became the server."""
+    raw = os.environ.pop(START_WARNINGS, None)
+    try:
+        lines = json.loads(raw) if raw else []
+    except ValueError:
+        lines = []
+    log = logging.getLogger("motcua.preflight")
+    for line in lines if isinstance(lines, list) else []:
+        event(log, logging.WARNING, "environment_warning", problem=str(line))

@@ -32,7 +32,10 @@ def test_serve_warns_at_start_and_refuses_an_unusable_state_folder(
     servers: serverproc.Servers, tmp_path: Path
 ) -> None:
     srv = servers.start(tmp_path / "a")  # no MOTCUA_PUBLIC_URL
-    assert "motcua: warning: public URL: MOTCUA_PUBLIC_URL is not set" in srv.log_tail()
+    warnings = [line for line in srv.log_tail().splitlines() if "environment_warning" in line]
+    assert len(warnings) == 1, srv.log_tail()  # logged once by the server, not per worker
+    assert "level=warning" in warnings[0]
+    assert 'problem="public URL: MOTCUA_PUBLIC_URL is not set' in warnings[0]
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
@@ -41,3 +44,11 @@ def test_serve_warns_at_start_and_refuses_an_unusable_state_folder(
         bad.cli("serve", "--port", "1")
     lines = str(failed.value).split(": ", 1)[1].splitlines()
     assert len(lines) == 1 and "state folder" in lines[0]
+
+    # A serve that fails its own checks afterwards still says one line, warnings or not.
+    other = serverproc.Server(tmp_path / "c")
+    other.init_db()
+    with pytest.raises(serverproc.ServerError) as failed:
+        other.cli("serve", "--port", "1", "--workers", "2")
+    lines = str(failed.value).split(": ", 1)[1].splitlines()
+    assert len(lines) == 1 and "MOTCUA_MESSAGE_QUEUE" in lines[0]
