@@ -17,7 +17,7 @@ from flask import Blueprint, abort, send_file
 from display.announce import AnnouncementTemplate, announcement_text, clip_sequence
 from display.voice import ClipMissing, VoiceError, assemble, generate_clips
 from kiosk.config import Config
-from kiosk.context import ctx
+from kiosk.services import ctx
 
 bp = Blueprint("audio", __name__)
 _NUMBER = re.compile(r"^[A-Z][0-9]{3,4}$")

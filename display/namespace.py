@@ -13,9 +13,9 @@ from flask import request, session
 from flask_socketio import Namespace, emit, join_room
 
 from kiosk.auth import socket_principal
-from kiosk.context import ctx
 from kiosk.domain import presence
 from kiosk.domain.queue import display_state
+from kiosk.services import ctx
 
 
 class DisplayNamespace(Namespace):

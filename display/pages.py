@@ -21,8 +21,8 @@ from flask import Blueprint, abort, render_template, request
 
 from kiosk.auth import Caller, current_caller
 from kiosk.config import Config, Display, Site
-from kiosk.context import ctx
 from kiosk.domain.clock import local
+from kiosk.services import ctx
 from kiosk.web import lang
 
 bp = Blueprint("display_pages", __name__)

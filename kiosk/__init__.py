@@ -10,14 +10,12 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides settings (``instance``, ``database_url``, ``config``,
-    ``message_queue``, ``secret_key``, ``timezone``, ``printer``, ``public_url``), plus ``clock``
-    for tests."""
+    ``message_queue``, ``secret_key``, ``timezone``, ``printer``, ``public_url``, …), plus
+    ``clock`` and ``testing`` for tests."""
     import display
     from display.announce_hook import decorate_call
-    from kiosk import api, errors, health, metrics, web
+    from kiosk import api, errors, health, metrics, services, web
     from kiosk.auth import TokenCache
-    from kiosk.context import Motcua
-    from kiosk.core import Core
     from kiosk.domain.presence import Presence
     from kiosk.domain.queue import Estimator
     from kiosk.guard import guard
@@ -26,10 +24,41 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     overrides = dict(config or {})
     testing = bool(overrides.pop("testing", False))
-    core = Core.from_env(**overrides)
-    settings, cfg, clock = core.settings, core.config, core.clock
+    app_services = services.build(**overrides)  # settings, configuration, database, clock
+    settings, cfg = app_services.settings, app_services.config
 
     app = Flask(__name__, instance_path=str(settings.instance), instance_relative_config=True)
+    _configure_flask(app, settings, testing)
+
+    # The web side of the services: estimates, credentials, Socket.IO, displays connected.
+    app_services.estimator = Estimator(cfg, app_services.clock)
+    app_services.tokens = TokenCache(app_services.db, app_services.clock)
+    app_services.presence = Presence()
+    app_services.realtime = Realtime(app, settings, decorate_call(cfg), cfg.display_ids)
+    app.extensions["motcua"] = app_services
+
+    # Socket.IO namespaces, one per audience.
+    display.init_app(app, app_services.realtime.socketio)
+    app_services.realtime.socketio.on_namespace(LiveNamespace("/live"))
+
+    # HTTP: errors, the API, health and metrics, the pages.
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
+    metrics.init_app(app)
+    web.init_app(app)
+
+    # Outermost, around Flask and Engine.IO alike: real client address, connection cap.
+    app.wsgi_app = guard(  # type: ignore[method-assign]
+        app.wsgi_app,
+        trusted_proxies=settings.trusted_proxies,
+        per_address=settings.connections_per_address,
+        gevent=async_mode() == "gevent",
+    )
+    return app
+
+
+def _configure_flask(app: Flask, settings: Any, testing: bool) -> None:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TESTING=testing,
@@ -43,32 +72,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-
-    db = core.db
-    realtime = Realtime(app, settings, decorate_call(cfg), cfg.display_ids)
-    app.extensions["motcua"] = Motcua(
-        settings,
-        cfg,
-        db,
-        clock,
-        Estimator(cfg, clock),
-        realtime,
-        catalogue=core.catalogue,
-        tokens=TokenCache(db, clock),
-        presence=Presence(),
-    )
-    display.init_app(app, realtime.socketio)
-    realtime.socketio.on_namespace(LiveNamespace("/live"))
-    errors.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(health.bp)
-    metrics.init_app(app)
-    web.init_app(app)
-    # Outermost, around Flask and Engine.IO alike.
-    app.wsgi_app = guard(  # type: ignore[method-assign]
-        app.wsgi_app,
-        trusted_proxies=settings.trusted_proxies,
-        per_address=settings.connections_per_address,
-        gevent=async_mode() == "gevent",
-    )
-    return app

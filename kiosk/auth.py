@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from flask import Request, g, request, session
 
-from kiosk.context import ctx
 from kiosk.db import Database
 from kiosk.domain.accounts import (
     DeviceInfo,
@@ -21,6 +20,7 @@ from kiosk.domain.accounts import (
 from kiosk.domain.clock import Clock
 from kiosk.domain.tickets import Actor
 from kiosk.models import User
+from kiosk.services import ctx
 
 DEVICE_COOKIE = "motcua_device"
 

@@ -1,6 +1,6 @@
 """Background work of a server process: housekeeping (expire yesterday's queue).
 
-Threads here have no app context: each opens its own transaction through ``Core``.
+Threads here have no app context: each opens its own transaction through ``Services``.
 """
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ import logging
 import threading
 from typing import Any
 
-from kiosk.core import Core
 from kiosk.domain import presence
 from kiosk.domain.tickets import expire_stale
+from kiosk.services import Services
 
 log = logging.getLogger(__name__)
 HOUSEKEEPING_EVERY_S = 300.0
 
 
 class Housekeeper(threading.Thread):
-    def __init__(self, core: Core, every_s: float = HOUSEKEEPING_EVERY_S) -> None:
+    def __init__(self, core: Services, every_s: float = HOUSEKEEPING_EVERY_S) -> None:
         super().__init__(name="motcua-housekeeping", daemon=True)
         self.core = core
         self.every_s = every_s
@@ -47,7 +47,7 @@ class PresenceBeat(threading.Thread):
     """Every ``presence.HEARTBEAT_S``, tell the database which displays this process still
     serves (see ``kiosk.domain.presence``)."""
 
-    def __init__(self, core: Core, tracker: presence.Presence) -> None:
+    def __init__(self, core: Services, tracker: presence.Presence) -> None:
         super().__init__(name="motcua-display-presence", daemon=True)
         self.core = core
         self.tracker = tracker
@@ -78,7 +78,7 @@ def start_background(app: Any) -> list[threading.Thread]:
     from printer.worker import PrintWorker
 
     m = app.extensions["motcua"]
-    core = Core(m.settings, m.config, m.db, m.clock)
+    core = m
     threads: list[threading.Thread] = [Housekeeper(core), PresenceBeat(core, m.presence)]
     if m.settings.print_workers:
         check_printers(m.config, m.settings)

@@ -9,8 +9,8 @@ from typing import Any, NoReturn
 
 from kiosk import cli_ops
 from kiosk.config import ConfigError
-from kiosk.core import SchemaError
 from kiosk.domain.errors import DomainError
+from kiosk.services import SchemaError
 from kiosk.settings import SettingsError
 
 
@@ -100,9 +100,9 @@ def _fail(message: str) -> int:
 
 
 def _core() -> Any:
-    from kiosk.core import Core
+    from kiosk import services
 
-    return Core.from_env()
+    return services.build()
 
 
 def cmd_init_db(_args: argparse.Namespace) -> int:

@@ -7,10 +7,10 @@ import secrets
 
 from sqlalchemy import select, update
 
-from kiosk.core import Core
 from kiosk.db import mark_auth_changed
 from kiosk.domain import accounts
 from kiosk.models import ApiToken, Device, User
+from kiosk.services import Services
 
 DEMO_PASSWORD = "motcua-demo"
 DEMO_USERS = [
@@ -22,7 +22,7 @@ DEMO_USERS = [
 ]
 
 
-def create_demo(core: Core) -> list[str]:
+def create_demo(core: Services) -> list[str]:
     """Create (or refresh) the demo users and one device per kiosk, display and counter."""
     lines = [f"Demo logins (password '{DEMO_PASSWORD}'):"]
     now = core.clock.now()
@@ -47,7 +47,7 @@ def create_demo(core: Core) -> list[str]:
     return lines
 
 
-def _device_token(s, core: Core, name, kind, site, display, counter) -> str:  # type: ignore[no-untyped-def]
+def _device_token(s, core: Services, name, kind, site, display, counter) -> str:  # type: ignore[no-untyped-def]
     device = s.scalar(select(Device).where(Device.name == name))
     if device is None:
         _, token = accounts.add_device(

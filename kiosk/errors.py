@@ -80,8 +80,8 @@ def init_app(app: Flask) -> None:
             if v is not None
         }
         if "reopens_at" in exc.extra and exc.extra["reopens_at"] is not None:
-            from kiosk.context import ctx
             from kiosk.domain.clock import local
+            from kiosk.services import ctx
 
             extra["reopens_at"] = local(ctx().clock, exc.extra["reopens_at"]).isoformat()
         if _is_api() or request.accept_mimetypes.best == "application/json":

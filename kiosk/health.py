@@ -9,11 +9,11 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select, text
 
-from kiosk.context import ctx
 from kiosk.domain.clock import local
 from kiosk.domain.presence import display_health
 from kiosk.models import PrinterStatus, PrintJob
 from kiosk.printing import printer_key
+from kiosk.services import ctx
 
 RECENT = timedelta(minutes=15)
 STUCK = timedelta(minutes=2)

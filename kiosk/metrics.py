@@ -36,7 +36,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from sqlalchemy import and_, func, select
 
-from kiosk.context import ctx
+from kiosk.services import ctx
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 NAMESPACES = ("/display", "/live")

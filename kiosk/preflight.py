@@ -270,9 +270,9 @@ def server_printers(config: Config, settings: Settings) -> list[Finding]:
 
 
 def database(config: Config, settings: Settings) -> Finding:
-    from kiosk.core import Core, SchemaError
     from kiosk.db import Database
     from kiosk.domain.clock import SystemClock
+    from kiosk.services import SchemaError, Services
 
     url = _safe_url(settings.database_url)
     try:
@@ -280,7 +280,7 @@ def database(config: Config, settings: Settings) -> Finding:
     except Exception as exc:  # a malformed URL or a missing driver
         return Finding("error", "database", f"{url}: {exc}")
     try:
-        Core(settings, config, db, SystemClock(settings.timezone)).require_schema()
+        Services(settings, config, db, SystemClock(settings.timezone)).require_schema()
     except SchemaError as exc:
         return Finding("error", "database", f"{url}: {exc}")
     finally:

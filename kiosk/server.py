@@ -87,7 +87,7 @@ def gunicorn_argv(settings: Settings, host: str, port: int, workers: int) -> lis
 def serve(host: str, port: int, *, workers: int = 1) -> int:
     """Check the installation, then become the gunicorn master (never returns on success).
     Raises ServeError with one line for the operator."""
-    from kiosk.core import Core
+    from kiosk import services
     from kiosk.printing import check_printers
 
     settings = Settings.from_env()
@@ -98,7 +98,7 @@ def serve(host: str, port: int, *, workers: int = 1) -> int:
             f"--workers {workers} needs MOTCUA_MESSAGE_QUEUE (e.g. redis://127.0.0.1:6379/0) "
             "so that the processes share Socket.IO events"
         )
-    core = Core.from_env()
+    core = services.build()
     core.require_schema()  # fail fast with one clear line rather than per request
     check_printers(core.config, core.settings)
     core.db.dispose()

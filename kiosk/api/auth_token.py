@@ -7,10 +7,10 @@ from typing import Any
 from flask import jsonify, request
 
 from kiosk.api import endpoint, schemas
-from kiosk.context import ctx
 from kiosk.domain import access, accounts
 from kiosk.domain.clock import local
 from kiosk.domain.errors import DomainError, RateLimited
+from kiosk.services import ctx
 
 
 class BadCredentials(DomainError):

@@ -14,13 +14,13 @@ from kiosk.api import endpoint
 from kiosk.api.present import ticket_body
 from kiosk.api.schemas import Code, In, Out, TicketOut
 from kiosk.auth import Caller
-from kiosk.context import Motcua, ctx
 from kiosk.domain import supervision
 from kiosk.domain.calling import counter_config
 from kiosk.domain.clock import local
 from kiosk.domain.console import Board, TicketRow, counter_board, find_today, ticket_to_rate
 from kiosk.domain.errors import Forbidden
 from kiosk.domain.tickets import check_site
+from kiosk.services import Services, ctx
 
 # --- bodies -------------------------------------------------------------------------------------
 
@@ -162,11 +162,11 @@ class RatingRequest(Out):
 # --- presenters ---------------------------------------------------------------------------------
 
 
-def _iso(app: Motcua, at: datetime | None) -> str | None:
+def _iso(app: Services, at: datetime | None) -> str | None:
     return local(app.clock, at).isoformat() if at else None
 
 
-def ticket_json(app: Motcua, site: Any, r: TicketRow) -> dict[str, Any]:
+def ticket_json(app: Services, site: Any, r: TicketRow) -> dict[str, Any]:
     svc = site.service(r.service)
     moved_from = site.service(r.transferred_from) if r.transferred_from else None
     group = app.config.settings.priority.group(r.priority) if r.priority else None
@@ -201,7 +201,7 @@ def ticket_json(app: Motcua, site: Any, r: TicketRow) -> dict[str, Any]:
     }
 
 
-def board_json(app: Motcua, b: Board) -> dict[str, Any]:
+def board_json(app: Services, b: Board) -> dict[str, Any]:
     site = b.site
     return {
         "site": site.code,
@@ -243,7 +243,7 @@ def board_json(app: Motcua, b: Board) -> dict[str, Any]:
     }
 
 
-def overview_json(app: Motcua, o: supervision.Overview) -> dict[str, Any]:
+def overview_json(app: Services, o: supervision.Overview) -> dict[str, Any]:
     return {
         "site": o.site.code,
         "site_name": o.site.name,

@@ -9,8 +9,8 @@ from flask import Response, jsonify
 from kiosk.api import endpoint, schemas
 from kiosk.api.present import ticket_body
 from kiosk.auth import Caller
-from kiosk.context import ctx
 from kiosk.domain import calling
+from kiosk.services import ctx
 
 
 @endpoint(

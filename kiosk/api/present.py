@@ -7,16 +7,16 @@ from typing import Any
 from flask import request
 from sqlalchemy.orm import Session
 
-from kiosk.context import Motcua
 from kiosk.domain.clock import local
 from kiosk.domain.queue import ahead_of
 from kiosk.models import Ticket
+from kiosk.services import Services
 
 _BASE_URLS: dict[tuple[str, ...], str] = {}
 _URL_PARTS = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME")
 
 
-def base_url(app: Motcua) -> str:
+def base_url(app: Services) -> str:
     """The configured public URL, else the one this request came in on. Werkzeug rebuilds
     (and IRI-decodes) the latter on every request: remembered per host, a few at most."""
     if app.settings.public_url:
@@ -31,7 +31,7 @@ def base_url(app: Motcua) -> str:
     return url
 
 
-def estimated_wait(s: Session, app: Motcua, t: Ticket, ahead: int) -> int:
+def estimated_wait(s: Session, app: Services, t: Ticket, ahead: int) -> int:
     """Seconds until ``t`` is likely called (0 once it has been)."""
     if t.status not in ("waiting", "transferred"):
         return 0
@@ -42,7 +42,7 @@ def estimated_wait(s: Session, app: Motcua, t: Ticket, ahead: int) -> int:
     return app.estimator.wait_s(s, site, service, ahead)
 
 
-def ticket_body(s: Session | None, app: Motcua, t: Ticket) -> dict[str, Any]:
+def ticket_body(s: Session | None, app: Services, t: Ticket) -> dict[str, Any]:
     """The API's ticket. ``s`` may be None when ``t`` carries ``ahead`` and
     ``estimated_wait_s`` already (worked out in the transaction that issued it)."""
     site = app.config.site(t.site)

@@ -14,11 +14,11 @@ from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, ticket_body
 from kiosk.api.tickets import readable_ticket
 from kiosk.auth import Caller
-from kiosk.context import ctx
 from kiosk.domain import printjobs
 from kiosk.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kiosk.models import Device, PrintJob
 from kiosk.printing import printer_key, printer_uri, spec_for
+from kiosk.services import ctx
 from printer.jobs import job_bytes
 
 MAX_WAIT_S = 25

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, ticket_body
 from kiosk.auth import Caller, current_caller
-from kiosk.context import Motcua, ctx
 from kiosk.domain import guide, guide_json
 from kiosk.domain.catalogue import Catalogue, ChecklistError, Procedure, checklist, search
 from kiosk.domain.clock import business_day, local
@@ -24,6 +23,7 @@ from kiosk.domain.printjobs import enqueue
 from kiosk.domain.tickets import issue_ticket
 from kiosk.models import PrintJob
 from kiosk.printing import printer_key
+from kiosk.services import Services, ctx
 
 # Flask session keys: the guide page starts a session id; a hall ticket marks it used.
 GUIDE_SESSION = "guide_sid"
@@ -246,7 +246,7 @@ def get_procedure(code: str) -> Any:
     return jsonify(guide_json.details(cat, app.config, procedure, _here(), after_cutoff=late))
 
 
-def _checklist(app: Motcua, procedure: Procedure, body: ChecklistIn) -> Any:
+def _checklist(app: Services, procedure: Procedure, body: ChecklistIn) -> Any:
     try:
         return checklist(
             procedure,
@@ -376,7 +376,7 @@ def count_view(code: str, body: ViewIn) -> Any:
 
 
 def _issue(
-    app: Motcua,
+    app: Services,
     caller: Caller,
     site: str,
     service: str,

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from kiosk.api import endpoint, schemas
 from kiosk.auth import Caller
 from kiosk.config import Site
-from kiosk.context import ctx
 from kiosk.domain.calling import counter_services
 from kiosk.domain.clock import business_day, local
 from kiosk.domain.errors import Forbidden, NotFound
 from kiosk.domain.queue import counter_rows, counter_status, display_state, service_status
 from kiosk.models import Ticket
+from kiosk.services import ctx
 
 
 def _site(code: str) -> Site:

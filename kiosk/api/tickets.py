@@ -13,15 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.api import endpoint, schemas
 from kiosk.api.present import base_url, estimated_wait, ticket_body
 from kiosk.auth import Caller
-from kiosk.context import Motcua, ctx
 from kiosk.domain import calling, idempotency, ratings
 from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
 from kiosk.domain.tickets import TRANSITIONS, Actor, get_ticket, issue_ticket
 from kiosk.models import Ticket
 from kiosk.printing import printer_key
+from kiosk.services import Services, ctx
 
 
-def _printer_for(app: Motcua, caller: Caller) -> str | None:
+def _printer_for(app: Services, caller: Caller) -> str | None:
     """Kiosk-issued tickets print on that kiosk's printer (configured by kiosk device name)."""
     if caller.device is None or caller.device.kind != "kiosk":
         return None

@@ -53,3 +53,19 @@ class CounterChanged:
     site: str
     counter: int
     status: str
+
+
+@dataclass(frozen=True)
+class PrintQueued:
+    """A print job waits for ``printer`` (tickets say so themselves: ``TicketIssued.printer``)."""
+
+    printer: str
+
+
+@dataclass(frozen=True)
+class CredentialsRevoked:
+    """A token was revoked, a user disabled or logged out, a device revoked: every cached
+    resolution of credentials must be dropped, and sockets using them closed."""
+
+    user_id: int | None = None
+    device_id: int | None = None

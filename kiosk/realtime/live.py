@@ -17,8 +17,8 @@ from flask_socketio import Namespace, join_room
 from sqlalchemy import select
 
 from kiosk.auth import socket_principal
-from kiosk.context import ctx
 from kiosk.models import Ticket
+from kiosk.services import ctx
 
 
 class LiveNamespace(Namespace):

@@ -22,9 +22,9 @@ from flask import (
 )
 
 from kiosk.auth import DEVICE_COOKIE, current_caller, principal_from_session, principal_from_token
-from kiosk.context import ctx
 from kiosk.domain import access
 from kiosk.domain.accounts import UserInfo
+from kiosk.services import ctx
 from kiosk.web import csrf_token, tr
 
 bp = Blueprint("accounts", __name__)

@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from kiosk.context import ctx
 from kiosk.domain import access, auditlog
 from kiosk.domain.clock import local
+from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
 
 bp = Blueprint("admin", __name__)

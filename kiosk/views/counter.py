@@ -11,10 +11,10 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 
 from kiosk.config import Site
-from kiosk.context import ctx
 from kiosk.domain.accounts import UserInfo
 from kiosk.domain.supervision import overview
 from kiosk.printing import printer_key
+from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
 
 bp = Blueprint("counter", __name__)

@@ -25,7 +25,6 @@ from flask import Blueprint, Response, abort, render_template, request, session
 from kiosk.api.procedures import GUIDE_SESSION, HALL_TICKET_USED
 from kiosk.auth import current_caller
 from kiosk.config import Site
-from kiosk.context import ctx
 from kiosk.domain import guide
 from kiosk.domain.catalogue import (
     DOSSIER_CODE_MAX_LENGTH,
@@ -36,6 +35,7 @@ from kiosk.domain.catalogue import (
 )
 from kiosk.domain.clock import business_day
 from kiosk.printing import printer_key
+from kiosk.services import ctx
 from kiosk.web import lang
 
 bp = Blueprint("guide", __name__)

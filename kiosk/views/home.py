@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from kiosk.context import ctx
+from kiosk.services import ctx
 
 bp = Blueprint("home", __name__)
 

@@ -14,10 +14,10 @@ from display.announce import AnnouncementTemplate, clip_sequence
 from display.voice import ClipMissing, VoiceError, assemble, generate_clips
 from kiosk.auth import current_caller
 from kiosk.config import Config, Service, Site
-from kiosk.context import ctx
 from kiosk.domain import guide
 from kiosk.domain.catalogue import Catalogue
 from kiosk.domain.clock import local
+from kiosk.services import ctx
 
 bp = Blueprint("kiosk", __name__)
 

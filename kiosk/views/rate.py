@@ -9,8 +9,8 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from kiosk.auth import current_caller
-from kiosk.context import ctx
 from kiosk.domain.calling import counter_config
+from kiosk.services import ctx
 
 bp = Blueprint("rate", __name__)
 

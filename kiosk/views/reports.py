@@ -9,9 +9,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, g, render_template, request
 
 from kiosk.config import Site
-from kiosk.context import ctx
 from kiosk.domain.clock import business_day
 from kiosk.domain.reports import day_report, tickets_csv
+from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
 from kiosk.views.counter import sites_of
 

@@ -15,8 +15,8 @@ from qrcode.image.svg import SvgPathFillImage
 
 from kiosk.api.present import base_url
 from kiosk.api.tickets import find_by_code, track
-from kiosk.context import ctx
 from kiosk.domain.errors import NotFound
+from kiosk.services import ctx
 
 bp = Blueprint("track", __name__)
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from kiosk.background import PresenceBeat
-from kiosk.core import Core
 from kiosk.domain import presence
 from kiosk.domain.clock import FixedClock
+from kiosk.services import Services
 from tests.conftest import Actions, at
 
 
@@ -62,7 +62,7 @@ def test_the_heartbeat_keeps_a_connected_display_fresh(
     m = app.extensions["motcua"]
     tv = actions.device("tv", "display", display=1)
     sc = connect(app, client, tv)
-    beat = PresenceBeat(Core(m.settings, m.config, m.db, clock), m.presence)
+    beat = PresenceBeat(Services(m.settings, m.config, m.db, clock), m.presence)
     for _ in range(4):  # well past STALE, refreshed every heartbeat
         clock.advance(seconds=presence.HEARTBEAT_S)
         beat.run_once()

@@ -1,0 +1,132 @@
+"""The application's services and the one path every use case takes.
+
+:func:`build` is the composition root for every entry point (the web app, the command line,
+background work): settings, configuration, database, clock, catalogue. The web app adds its
+Socket.IO side (``create_app``). Views reach the services as ``ctx()``.
+
+:meth:`Services.run` is how a change happens: one transaction, commit, then the events the
+use case returned are published and their after-commit effects run (print workers woken,
+credentials forgotten). The domain returns events; it never calls caches or publishers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import current_app
+
+from kiosk.config import Config, ConfigError, load_config
+from kiosk.db import Database, mark_auth_changed
+from kiosk.domain.catalogue import Catalogue, CatalogueError
+from kiosk.domain.clock import Clock, SystemClock
+from kiosk.domain.events import CredentialsRevoked, PrintQueued, TicketIssued
+from kiosk.domain.guide import load_procedures
+from kiosk.settings import Settings
+
+if TYPE_CHECKING:
+    from flask_socketio import SocketIO
+
+    from kiosk.auth import TokenCache
+    from kiosk.domain.presence import Presence
+    from kiosk.domain.queue import Estimator
+    from kiosk.realtime import Publisher, Realtime
+
+T = TypeVar("T")
+
+
+class SchemaError(Exception):
+    pass
+
+
+@dataclass
+class Services:
+    settings: Settings
+    config: Config
+    db: Database
+    clock: Clock
+    catalogue: Catalogue | None = None  # None: the config folder has no procedures.yaml
+    # The web app's (None on the command line):
+    estimator: Estimator | None = None
+    realtime: Realtime | None = None
+    tokens: TokenCache | None = None
+    presence: Presence | None = None
+    wake_printers: Callable[[], None] = lambda: None  # set when print workers start
+
+    def run(self, use_case: Callable[..., tuple[T, list[Any]]], *args: Any, **kwargs: Any) -> T:
+        """Run ``use_case(session, config, clock, *args, **kwargs)``, which returns
+        ``(result, events)``, in one transaction; once it has committed, publish the events
+        and run their effects. Returns the result."""
+        with self.db.transaction() as s:
+            result, events = use_case(s, self.config, self.clock, *args, **kwargs)
+            if any(isinstance(e, CredentialsRevoked) for e in events):
+                mark_auth_changed(s)  # every process forgets cached credentials on commit
+        self.after_commit(events)
+        return result
+
+    def after_commit(self, events: Iterable[Any]) -> None:
+        """Publish committed events and run their effects."""
+        events = list(events)
+        if self.realtime is not None:
+            self.realtime.publisher.publish(events)
+        if any(
+            isinstance(e, PrintQueued) or (isinstance(e, TicketIssued) and e.printer)
+            for e in events
+        ):
+            self.wake_printers()
+
+    # The web app's shortcuts.
+    @property
+    def publisher(self) -> Publisher:
+        assert self.realtime is not None
+        return self.realtime.publisher
+
+    @property
+    def socketio(self) -> SocketIO:
+        assert self.realtime is not None
+        return self.realtime.socketio
+
+    def require_schema(self) -> None:
+        """Raise SchemaError unless the database is migrated to head."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        from kiosk.dbsetup import alembic_config
+
+        head = ScriptDirectory.from_config(
+            alembic_config(self.settings.database_url)
+        ).get_current_head()
+        try:
+            with self.db.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+        except Exception as exc:
+            raise SchemaError(f"cannot open the database: {exc}") from None
+        if current != head:
+            raise SchemaError("the database schema is not up to date: run 'motcua init-db' first")
+
+
+def build(clock: Clock | None = None, **overrides: Any) -> Services:
+    """Settings from the environment (``overrides`` win), the configuration folder, the
+    database and the clock. Raises SettingsError or ConfigError with one line."""
+    settings = Settings.from_env(**overrides)
+    config = load_config(settings.config_dir)
+    try:
+        catalogue = load_procedures(settings.config_dir)
+    except CatalogueError as exc:
+        raise ConfigError(str(exc)) from None
+    return Services(
+        settings,
+        config,
+        Database(settings.database_url),
+        clock or SystemClock(settings.timezone),
+        catalogue,
+    )
+
+
+def ctx() -> Services:
+    """The current app's services (inside a request or an app context)."""
+    return current_app.extensions["motcua"]  # type: ignore[no-any-return]
+
+
+__all__ = ["SchemaError", "Services", "build", "ctx"]
