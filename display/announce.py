@@ -2,7 +2,7 @@
 
 Pure: no I/O. ``display.voice`` turns the clip list into one WAV file.
 
-A call is said as in ONE-STOP.md §8: chime, then "Xin mời công dân có số thứ tự A, không, một,
+A call is said as in docs/domain.md: chime, then "Xin mời công dân có số thứ tự A, không, một,
 hai đến quầy số mười hai", said ``repeat`` times, then optionally once in English. Ticket numbers
 are read character by character; the counter is read as a number, composed from a small set of
 word clips so that every counter from 0 to 999 needs no clip of its own.

@@ -14,7 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``clock`` and ``testing`` for tests."""
     import display
     from display.announce_hook import decorate_call
-    from kiosk import api, errors, health, inputs, services, throttle, web
+    from kiosk import api, errors, health, inputs, metrics, services, throttle, web
     from kiosk.auth import TokenCache
     from kiosk.domain.presence import Presence
     from kiosk.domain.queue import Estimator
@@ -43,10 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     display.init_app(app, app_services.realtime.socketio)
     app_services.realtime.socketio.on_namespace(LiveNamespace("/live"))
 
-    # HTTP: errors, the API, health, the pages.
+    # HTTP: errors, the API, health and metrics, the pages.
     errors.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    metrics.init_app(app)
     web.init_app(app)
 
     # Outermost, around Flask and Engine.IO alike: real client address, connection cap.

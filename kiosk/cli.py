@@ -1,4 +1,4 @@
-"""The ``motcua`` command (CONTRACT §2). Bad input: one line on stderr and a non-zero exit."""
+"""The ``motcua`` command (docs/interface.md). Bad input: one line on stderr and a non-zero exit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from kiosk import cli_ops
 from kiosk.config import ConfigError
 from kiosk.domain.errors import DomainError
 from kiosk.services import SchemaError
@@ -68,7 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     agent = sub.add_parser("print-agent", help="run the print agent for one kiosk printer")
     agent.add_argument("--server", required=True)
-    agent.add_argument("--token", required=True)
+    agent.add_argument(
+        "--token",
+        default=None,
+        help="the printer device's token (default: MOTCUA_AGENT_TOKEN, or the file named by "
+        "MOTCUA_AGENT_TOKEN_FILE: keeps it out of the process list)",
+    )
     agent.add_argument("--printer", default=None, help="printer URI, e.g. usb:0x0416:0x5011")
 
     png = sub.add_parser(
@@ -90,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--all", action="store_true", help="every finding of every entry")
     check.add_argument("--strict", action="store_true", help="exit 1 when anything needs attention")
+    cli_ops.add_parsers(sub)
     return p
 
 
@@ -97,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(COMMANDS[args.command](args) or 0)
-    except (ConfigError, SettingsError, SchemaError, CliError) as exc:
+    except (ConfigError, SettingsError, SchemaError, CliError, cli_ops.OpsError) as exc:
         return _fail(str(exc))
     except DomainError as exc:
         return _fail(exc.en or exc.message)
@@ -127,6 +134,7 @@ def cmd_init_db(_args: argparse.Namespace) -> int:
     created = dbsetup.load_config(core.db, core.config)
     sites = ", ".join(s.code for s in core.config.sites)
     _voice_clips(core)
+    cli_ops.print_warnings(cli_ops.check_at_start(core.config, core.settings, "init-db"))
     print(
         f"database ready at {core.db.engine.url.render_as_string()}; sites: {sites}; "
         f"{created} counter rows added"
@@ -151,10 +159,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     if not 1 <= args.port <= 65535:
         raise CliError(f"--port {args.port}: out of range")
+    cli_ops.hand_warnings_to_server(_check_environment("serve"))
+    _prepare_metrics(args.port)
     try:
         return serve(args.host, args.port, workers=args.workers)
     except ServeError as exc:
         raise CliError(str(exc)) from None
+
+
+def _prepare_metrics(port: int) -> None:
+    from kiosk.metrics import prepare_multiprocess
+    from kiosk.settings import Settings
+
+    prepare_multiprocess(Settings.from_env().instance, port)
+
+
+def _check_environment(command: str) -> list[str]:
+    from kiosk.config import load_config
+    from kiosk.settings import Settings
+
+    settings = Settings.from_env()
+    return cli_ops.check_at_start(load_config(settings.config_dir), settings, command)
 
 
 def _read_password() -> str:
@@ -230,9 +255,17 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_print_agent(args: argparse.Namespace) -> int:
+    from kiosk.logs import configure
+    from kiosk.settings import env
     from printer.agent import run_agent
 
-    return run_agent(args.server, args.token, args.printer)
+    configure()
+
+    token = args.token or env("MOTCUA_AGENT_TOKEN")
+    if not token:
+        raise CliError("give the printer device's token with --token or MOTCUA_AGENT_TOKEN_FILE")
+    cli_ops.check_printer_at_start(args.printer or env("MOTCUA_AGENT_PRINTER"))
+    return run_agent(args.server, token, args.printer)
 
 
 def cmd_escpos_png(args: argparse.Namespace) -> int:
@@ -291,6 +324,7 @@ COMMANDS = {
     "escpos-png": cmd_escpos_png,
     "demo": cmd_demo,
     "catalogue": cmd_catalogue,
+    **cli_ops.COMMANDS,
 }
 
 if __name__ == "__main__":

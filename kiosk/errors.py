@@ -1,4 +1,4 @@
-"""One place that maps failures to responses: the contract's JSON error under /api/v1,
+"""One place that maps failures to responses: the documented JSON error under /api/v1,
 a friendly page for people. Never a traceback."""
 
 from __future__ import annotations

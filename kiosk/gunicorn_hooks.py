@@ -8,6 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 
+def on_starting(server: Any) -> None:
+    """The master's log lines, and those of the workers it forks, in the journal's format."""
+    from kiosk.logs import configure, log_start_warnings
+
+    configure()
+    log_start_warnings()  # what `motcua serve` found missing on this machine
+
+
 def post_worker_init(worker: Any) -> None:
     """Close every Socket.IO connection as soon as the worker is told to stop.
 
@@ -15,6 +23,10 @@ def post_worker_init(worker: Any) -> None:
     restart waits out the whole graceful timeout with the displays still attached to a server
     that is going away. Closed at once, they reconnect (to the restarted server) at once."""
     import gevent
+
+    from kiosk.logs import configure
+
+    configure()
 
     app = worker.wsgi
 
@@ -24,3 +36,10 @@ def post_worker_init(worker: Any) -> None:
         app.extensions["motcua"].realtime.close_all()
 
     gevent.spawn(close_when_stopping)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker is gone: its live Prometheus gauges go with it (kiosk.metrics)."""
+    from kiosk.metrics import worker_exited
+
+    worker_exited(worker.pid)

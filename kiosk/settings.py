@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+IPNetwork = IPv4Network | IPv6Network
+LOOPBACK: tuple[IPNetwork, ...] = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
 
 
 class SettingsError(Exception):
@@ -46,6 +49,8 @@ class Settings:
     # How long client addresses stay in the audit log and ticket histories (0: cleared at the
     # next housekeeping round).
     address_retention_days: int = 30
+    metrics_token: str | None = None
+    metrics_allow: tuple[IPNetwork, ...] = LOOPBACK
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -79,7 +84,20 @@ class Settings:
             access_log=pick("access_log"),
             print_workers=_int(pick, "print_workers", 1, lo=0, hi=1) == 1,
             address_retention_days=_int(pick, "address_retention_days", 30, lo=0, hi=3650),
+            metrics_token=pick("metrics_token"),
+            metrics_allow=_networks(pick, "metrics_allow", LOOPBACK),
         )
+
+
+def _networks(pick: Any, key: str, default: tuple[IPNetwork, ...]) -> tuple[IPNetwork, ...]:
+    """Addresses or networks separated by commas or spaces, e.g. ``127.0.0.1, 10.0.0.0/24``."""
+    raw = pick(key)
+    if raw is None:
+        return default
+    try:
+        return tuple(ip_network(p, strict=False) for p in raw.replace(",", " ").split())
+    except ValueError as exc:
+        raise SettingsError(f"MOTCUA_{key.upper()}: {exc}") from None
 
 
 def _int(pick: Any, key: str, default: int, *, lo: int, hi: int) -> int:
@@ -103,12 +121,19 @@ def _instance_secret(instance: Path) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    instance.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(f"state folder {instance} (MOTCUA_INSTANCE): {exc.strerror}") from None
     key = secrets.token_hex(32)
     try:
+        instance.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another process won the race
         return path.read_text().strip()
+    except OSError as exc:
+        raise SettingsError(
+            f"state folder {instance} (MOTCUA_INSTANCE): cannot keep the secret key there: "
+            f"{exc.strerror}; give the server a folder it may write, or set MOTCUA_SECRET_KEY"
+        ) from None
     try:
         os.write(fd, key.encode())
     except BaseException:

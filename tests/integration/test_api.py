@@ -1,4 +1,4 @@
-"""API v1 through the Flask test client: contract shapes, the auth matrix, errors, idempotency."""
+"""API v1 through the Flask test client: documented shapes, the auth matrix, errors, idempotency."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def test_public_lists(client: Any) -> None:
     assert error_of(client.get("/api/v1/sites/nowhere/services"))["code"] == "not_found"
 
 
-def test_issue_returns_the_contract_ticket(actions: Actions, kiosk: str) -> None:
+def test_issue_returns_the_documented_ticket(actions: Actions, kiosk: str) -> None:
     resp = actions.issue(kiosk)
     assert resp.status_code == 201
     t = resp.get_json()
