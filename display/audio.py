@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, abort, request, send_file
 from sqlalchemy import select
 
 from display.announce import AnnouncementTemplate, announcement_text, clip_sequence
@@ -69,12 +70,16 @@ def is_ticket_today(number: str, *, site: str | None = None, counter: int | None
 
 @bp.get("/audio/call/<number>/<int:counter>.wav")
 def call_audio(number: str, counter: int) -> Any:
+    """The call's announcement; ``?short=1`` says it once, in Vietnamese only: a display reads
+    a call that waited behind others that way, so that a burst of calls catches up."""
     if not _NUMBER.match(number) or not 1 <= counter <= 999:
         abort(404)
     if not is_ticket_today(number, counter=counter):
         abort(404)
     app = ctx()
     tpl = template(app.config)
+    if request.args.get("short") == "1":
+        tpl = replace(tpl, repeat=1, english=False)
     clips_dir, cache_dir = voice_dirs(app.settings.instance)
     sequence = clip_sequence(number, counter, tpl)
     try:

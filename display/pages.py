@@ -6,9 +6,9 @@
 * ``/display/<id>?counter=N`` shows the counter layout for counter N of that display, whatever
   the configured layout.
 
-Only the display's own enrolled device (the ``motcua_device`` cookie set by ``/enroll``) and
-staff of its site may open it; anyone else gets a page asking an administrator to enroll the
-screen. The page is a shell: the board is filled by ``static/display/*.js`` from the ``state``
+Only a browser enrolled as the display's device (see ``kiosk.device_cookie``) and staff of
+its site may open it; anyone else gets a page saying what this browser is and how to enroll
+it. The page is a shell: the board is filled by ``static/display/*.js`` from the ``state``
 snapshot and the ``called`` events of the ``/display`` namespace.
 """
 
@@ -19,10 +19,12 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 
-from kiosk.auth import Caller, current_caller
+from kiosk.auth import current_caller
 from kiosk.config import Config, Display, Site
+from kiosk.device_cookie import device_here
 from kiosk.domain.clock import local
 from kiosk.services import ctx
+from kiosk.views.home import not_enrolled_page
 from kiosk.web import lang
 
 bp = Blueprint("display_pages", __name__)
@@ -30,14 +32,15 @@ bp = Blueprint("display_pages", __name__)
 WATCHDOG_S = 60  # reload the page (once the server answers) after this long without a socket
 
 
-def may_watch(caller: Caller | None, site: Site, display_id: int) -> bool:
-    """The display's own device, or a signed-in user of its site (or of every site)."""
-    if caller is None:
-        return False
-    if caller.device is not None:
-        return caller.device.kind == "display" and caller.device.display_id == display_id
-    user = caller.user
-    return user is not None and user.site in (None, site.code)
+def watcher(site: Site, display_id: int) -> tuple[bool, int | None]:
+    """May this browser show the display, and as which enrolled device (its id, or None for
+    a signed-in user of the display's site or of every site)?"""
+    device = device_here(request, lambda d: d.kind == "display" and d.display_id == display_id)
+    if device is not None:
+        return True, device.id
+    caller = current_caller()
+    user = caller.user if caller is not None else None
+    return user is not None and user.site in (None, site.code), None
 
 
 def page_config(
@@ -85,8 +88,9 @@ def show(display_id: int) -> Any:
     if found is None:
         abort(404)
     site, display = found
-    if not may_watch(current_caller(), site, display_id):
-        return render_template("display/not_enrolled.html", site=site, display=display), 403
+    allowed, device_id = watcher(site, display_id)
+    if not allowed:
+        return not_enrolled_page("display", site, display=display)
     counter = request.args.get("counter", type=int)
     if counter is None and display.layout == "counter":
         counter = display.counters[0]
@@ -94,6 +98,7 @@ def show(display_id: int) -> Any:
         abort(404)
     english = lang() == "en" or app.config.settings.announcement.english
     page = page_config(app.config, site, display, counter, local(app.clock), english)
+    page["device"] = device_id
     return render_template(
         "display/counter.html" if counter is not None else "display/hall.html",
         page=page,

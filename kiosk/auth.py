@@ -12,6 +12,8 @@ from flask import Request, g, request, session
 from sqlalchemy.orm import Session
 
 from kiosk.db import Database
+from kiosk.device_cookie import COOKIE as DEVICE_COOKIE
+from kiosk.device_cookie import cookie_tokens, wanted_device
 from kiosk.domain import access, accounts
 from kiosk.domain.access import SignIn
 from kiosk.domain.accounts import (
@@ -29,8 +31,6 @@ from kiosk.models import User
 from kiosk.offload import cpu_bound
 from kiosk.services import ctx
 from kiosk.throttle import throttle
-
-DEVICE_COOKIE = "motcua_device"
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,20 @@ def principal_from_token(token: str) -> Principal | None:
 
 
 def principal_from_cookie(req: Request) -> Principal | None:
-    token = req.cookies.get(DEVICE_COOKIE)
-    return principal_from_token(token) if token else None
+    """The enrolled device the request acts as (see kiosk.device_cookie): the one it names,
+    else the first live one the browser holds."""
+    found = cookie_device(req)
+    return found[1] if found else None
+
+
+def cookie_device(req: Request) -> tuple[str, Principal] | None:
+    """The browser token and device of :func:`principal_from_cookie`."""
+    wanted = wanted_device(req)
+    for token in cookie_tokens(req.cookies.get(DEVICE_COOKIE)):
+        p = principal_from_token(token)
+        if p is not None and p.device is not None and wanted in (None, str(p.device.id)):
+            return token, p
+    return None
 
 
 def principal_from_session() -> Principal | None:
@@ -171,7 +183,8 @@ def sign_in(
 
 
 def current_caller() -> Caller | None:
-    """Resolve the caller once per request: bearer token, then session, then device cookie."""
+    """Resolve the caller once per request: bearer token, then session, then device cookie
+    (a request naming an enrolled device is answered as that device only)."""
     if "caller" in g:
         return g.caller  # type: ignore[no-any-return]
     caller: Caller | None = None
@@ -182,7 +195,7 @@ def current_caller() -> Caller | None:
             p = principal_from_token(token.strip())
             caller = Caller(p, "token") if p else None
     else:
-        p = principal_from_session()
+        p = None if wanted_device(request) else principal_from_session()
         if p is not None:
             caller = Caller(p, "session")
         elif (p := principal_from_cookie(request)) is not None:
@@ -200,11 +213,10 @@ def socket_principal(
     token = auth.get("token") if isinstance(auth, dict) else None
     if isinstance(token, str) and token:
         return principal_from_token(token), ("token", token)
-    cookie = request.cookies.get(DEVICE_COOKIE)
 
     def by_cookie() -> tuple[Principal | None, tuple[object, ...] | None]:
-        p = principal_from_token(cookie) if cookie else None
-        return (p, ("token", cookie)) if p else (None, None)
+        found = cookie_device(request)
+        return (found[1], ("token", found[0])) if found else (None, None)
 
     def by_session() -> tuple[Principal | None, tuple[object, ...] | None]:
         p = principal_from_session()

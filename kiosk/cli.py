@@ -60,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     dadd.add_argument("--site", required=True)
     dadd.add_argument("--display", type=int, default=None)
     dadd.add_argument("--counter", type=int, default=None)
+    drevoke = device.add_parser(
+        "revoke", help="at once: the device's token and every browser enrolled with it stop working"
+    )
+    drevoke.add_argument("name")
+    dlink = device.add_parser(
+        "link", help="print a single-use enrollment URL (valid 24 h) on the last line"
+    )
+    dlink.add_argument("name")
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(
         dest="action", required=True, parser_class=_Parser
@@ -222,6 +230,8 @@ def cmd_device(args: argparse.Namespace) -> int:
 
     core = _core()
     core.require_schema()
+    if args.action in DEVICE_ACTIONS:
+        return DEVICE_ACTIONS[args.action](core, args)
     with core.db.transaction() as s:
         device, token = accounts.add_device(
             s,
@@ -239,6 +249,47 @@ def cmd_device(args: argparse.Namespace) -> int:
     )
     print(token)
     return 0
+
+
+def _device_revoke(core: Any, args: argparse.Namespace) -> int:
+    from kiosk.domain import devices
+
+    # The servers learn of it from the database (the transaction marks credentials changed):
+    # their cached tokens go and the device's open connections are closed.
+    with core.db.transaction() as s:
+        done, events = devices.revoke_device(s, core.config, core.clock.now(), args.name)
+    core.after_commit(events)
+    print(
+        f"device {args.name} revoked: {'its token and ' if done.token else ''}"
+        f"{done.browsers} enrolled browser(s) no longer work, {done.links} unused link(s) "
+        f"cancelled; 'motcua device link {args.name}' enrolls a replacement"
+    )
+    return 0
+
+
+def _device_link(core: Any, args: argparse.Namespace) -> int:
+    from kiosk.domain import devices
+
+    with core.db.transaction() as s:
+        link = devices.issue_link(s, core.config, core.clock.now(), args.name)
+    base = core.settings.public_url
+    if not base:
+        base = "http://127.0.0.1:8000"
+        print(
+            f"motcua: warning: MOTCUA_PUBLIC_URL is not set; the link points at {base}",
+            file=sys.stderr,
+        )
+    until = link.expires_at.astimezone(core.clock.tz) if link.expires_at else None
+    print(
+        f"enrollment link for {args.name} ({link.device.kind}, site {link.device.site}): "
+        f"open it once in the device's browser; single use, valid until "
+        f"{until:%Y-%m-%d %H:%M}"
+    )
+    print(f"{base.rstrip('/')}/enroll?code={link.secret}")
+    return 0
+
+
+DEVICE_ACTIONS = {"revoke": _device_revoke, "link": _device_link}
 
 
 def cmd_token(args: argparse.Namespace) -> int:

@@ -1,15 +1,22 @@
-"""Demo accounts and devices for the quick start. Idempotent: existing ones are reused and
-their passwords reset to the documented demo values; device tokens are re-issued."""
+"""Demo accounts and devices for the quick start, and the map of the system it prints.
+
+Idempotent, and it never takes back what it printed before: existing users and devices are
+reused, no token is revoked, and each device's enrollment link is derived from the instance's
+secret key, so every run prints the same links and browsers enrolled with them keep working.
+Demo links are reusable and do not expire (a demo on one laptop opens them in several
+browsers); real installations use ``motcua device link`` (single use, 24 hours)."""
 
 from __future__ import annotations
 
-import secrets
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from kiosk.db import mark_auth_changed
-from kiosk.domain import accounts
-from kiosk.models import ApiToken, Device, User
+from kiosk.domain import accounts, devices
+from kiosk.models import Device, User
 from kiosk.services import Services
 
 DEMO_PASSWORD = "motcua-demo"
@@ -22,47 +29,83 @@ DEMO_USERS = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoDevice:
+    site: str
+    label: str  # what it is, in words
+    name: str
+    url: str  # its enrollment link
+
+
+def demo_secret(key: str, device: str) -> str:
+    """The demo link secret of ``device``: the same on every run with the same instance key."""
+    digest = hmac.new(key.encode(), f"motcua demo link {device}".encode(), hashlib.sha256)
+    return "e_" + base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
 def create_demo(core: Services) -> list[str]:
-    """Create (or refresh) the demo users and one device per kiosk, display and counter."""
-    lines = [f"Demo logins (password '{DEMO_PASSWORD}'):"]
+    """Create (or keep) the demo users and one device per kiosk, display and counter; return
+    the lines of the map: every page with its address and login, and every device's link."""
     now = core.clock.now()
     with core.db.transaction() as s:
         for name, role, site in DEMO_USERS:
-            user = s.scalar(select(User).where(User.username == name))
-            if user is None:
+            if s.scalar(select(User.id).where(User.username == name)) is None:
                 accounts.add_user(s, core.config, now, name, role, DEMO_PASSWORD, site)
-            lines.append(f"  {name:<8} {role:<10} {site or 'all sites'}")
-    base = core.settings.public_url or "http://127.0.0.1:8000"
-    lines.append("Device enrollment links (open once in the device's browser):")
+    base = (core.settings.public_url or "http://127.0.0.1:8000").rstrip("/")
+    made: list[DemoDevice] = []
     with core.db.transaction() as s:
         for site in core.config.sites:
-            wanted = [(k.name, "kiosk", None, None) for k in site.kiosks]
-            wanted += [(f"display-{d.id}", "display", d.id, None) for d in site.displays]
+            wanted = [(k.name, "kiosk", None, None, f"Kiosk {k.name}") for k in site.kiosks]
             wanted += [
-                (f"rate-{site.code}-{c.number}", "counter", None, c.number) for c in site.counters
+                (f"display-{d.id}", "display", d.id, None, f"Display {d.id} ({d.name})")
+                for d in site.displays
             ]
-            for name, kind, display, counter in wanted:
-                token = _device_token(s, core, name, kind, site.code, display, counter)
-                lines.append(f"  {kind:<8} {name:<16} {base}/enroll?token={token}")
+            wanted += [
+                (
+                    f"rate-{site.code}-{c.number}",
+                    "counter",
+                    None,
+                    c.number,
+                    f"Rating tablet of counter {c.number}",
+                )
+                for c in site.counters
+            ]
+            for name, kind, display, counter, label in wanted:
+                if s.scalar(select(Device.id).where(Device.name == name)) is None:
+                    accounts.add_device(
+                        s, core.config, now, name, kind, site.code, display, counter
+                    )
+                secret = demo_secret(core.settings.secret_key, name)
+                devices.keep_demo_link(s, core.config, now, name, secret)
+                made.append(DemoDevice(site.code, label, name, f"{base}/enroll?code={secret}"))
+    return demo_map(core, base, made)
+
+
+def demo_map(core: Services, base: str, made: list[DemoDevice]) -> list[str]:
+    def logins(*roles: str) -> str:
+        return ", ".join(
+            f"{name} ({site})" if site else name for name, role, site in DEMO_USERS if role in roles
+        )
+
+    pages = [
+        ("Home: every page, one click per device", "/", "anyone (admin: one-click enrollment)"),
+        ("Counter console (staff call numbers)", "/counter", logins("staff")),
+        ("Supervisor overview", "/counter/overview", logins("supervisor")),
+        ("Reports", "/reports", logins("supervisor", "admin")),
+        ("Admin", "/admin", logins("admin")),
+        ("Online-submission guide (citizens)", "/guide", "no sign-in"),
+    ]
+    lines = [
+        "motcua demo: the map of the system",
+        f"Pages (every demo login's password is '{DEMO_PASSWORD}'):",
+    ]
+    lines += [f"  {what:<42} {base}{path:<20} {who}" for what, path, who in pages]
+    lines += [
+        "Devices: open a link in a browser and that browser becomes the device (one browser can",
+        "be several at once). Enrolled browsers and these links stay valid when the demo restarts.",
+    ]
+    for site in core.config.sites:
+        lines.append(f"  {site.name_en or site.name} [{site.code}]")
+        lines += [f"    {d.label:<40} {d.url}" for d in made if d.site == site.code]
+    lines.append("A ticket's phone page (/t/...) is in the QR code printed on the ticket.")
     return lines
-
-
-def _device_token(s, core: Services, name, kind, site, display, counter) -> str:  # type: ignore[no-untyped-def]
-    device = s.scalar(select(Device).where(Device.name == name))
-    if device is None:
-        _, token = accounts.add_device(
-            s, core.config, core.clock.now(), name, kind, site, display, counter
-        )
-        return token
-    s.execute(update(ApiToken).where(ApiToken.device_id == device.id).values(revoked=True))
-    mark_auth_changed(s)
-    token = "d_" + secrets.token_urlsafe(32)
-    s.add(
-        ApiToken(
-            token_hash=accounts.hash_token(token),
-            device_id=device.id,
-            created_at=core.clock.now(),
-            revoked=False,
-        )
-    )
-    return token

@@ -194,6 +194,26 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "browser": the cookie of a browser enrolled as the device; None: a user's token or the
+    # device's own bearer token (``motcua device add``).
+    kind: Mapped[str | None] = mapped_column(String(16))
+
+
+class EnrollmentLink(Base):
+    """A link that turns one browser into a device. Only a SHA-256 of its secret is stored.
+    ``motcua device link`` makes single-use links that expire; the demo keeps reusable ones
+    (``single_use`` false, no expiry) so that the links it printed stay valid."""
+
+    __tablename__ = "enrollment_links"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class IdempotencyKey(Base):

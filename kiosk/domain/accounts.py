@@ -1,4 +1,5 @@
-"""Users, devices and bearer tokens. Passwords use argon2; tokens are stored as SHA-256."""
+"""Users, devices and bearer tokens. Passwords use argon2; tokens are stored as SHA-256.
+A device's enrollment links, enrolled browsers and revocation: :mod:`kiosk.domain.devices`."""
 
 from __future__ import annotations
 

@@ -45,7 +45,10 @@ PAST = {
     "hold": "held",
     "transfer": "transferred",
     "cancel": "cancelled",
+    "undo-no-show": "no_show_undone",
 }
+# How long after a no-show the counter may take it back (a tap on the wrong button).
+UNDO_NO_SHOW_S = 600
 
 
 def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
@@ -363,6 +366,8 @@ def act(
     now = clock.now()
     if action in {"recall", "resume"}:
         return _recall_or_resume(s, cfg, clock, site_cfg, actor, ticket, action, body, now)
+    if action == "undo-no-show":
+        return undo_no_show(s, cfg, actor, ticket, now)
 
     extra: dict[str, Any] = {}
     data: dict[str, Any] = {}
@@ -397,6 +402,44 @@ def act(
     if was_active and counter_no is not None and action != "start":
         events.extend(_release_counter(s, ticket, counter_no, now))
     return ticket, events
+
+
+def undo_no_show(
+    s: Session, cfg: Config, actor: Actor, ticket: Ticket, now: datetime
+) -> tuple[Ticket, list[Event]]:
+    """Take back a no-show within ``UNDO_NO_SHOW_S``: the citizen was there after all. The
+    ticket is the counter's current ticket again, ``called`` as before (not announced again).
+    Raises InvalidTransition (not a no-show, or too late) and Conflict (the counter has
+    called someone else meanwhile: finish or hold that ticket first)."""
+    if ticket.status != "no_show":
+        transition(s, ticket, "undo-no-show", now)  # raises InvalidTransition with the status
+    late = ticket.finished_at is None or (now - ticket.finished_at).total_seconds() > UNDO_NO_SHOW_S
+    if late or ticket.counter is None:
+        raise InvalidTransition(
+            f"Đã quá {UNDO_NO_SHOW_S // 60} phút, không hoàn tác được vắng mặt của phiếu "
+            f"{ticket.number}. Có thể xếp lại phiếu vào hàng chờ.",
+            en=f"Too late to undo the no-show of {ticket.number}; requeue it instead.",
+            status=ticket.status,
+            action="undo-no-show",
+        )
+    number = ticket.counter
+    counter_config(cfg, ticket.site, number)
+    row = lock_counter(s, ticket.site, number)
+    busy = s.get(Ticket, row.current_ticket_id) if row.current_ticket_id else None
+    if busy is not None and busy.id != ticket.id and busy.status in ACTIVE:
+        raise Conflict(
+            f"Quầy {number} đang phục vụ số {busy.number}: hãy xong hoặc tạm giữ số đó trước.",
+            en=f"Counter {number} is serving {busy.number}: finish or hold it first.",
+            counter=number,
+        )
+    transition(s, ticket, "undo-no-show", now, extra={"finished_at": None})
+    record(s, ticket, PAST["undo-no-show"], now, actor, counter=number)
+    row.current_ticket_id = ticket.id
+    row.status = "serving"
+    row.pause_reason = None
+    row.officer_id = actor.user_id
+    row.updated_at = now
+    return ticket, [changed(ticket, "undo-no-show"), CounterChanged(ticket.site, number, "serving")]
 
 
 def _release_counter(s: Session, ticket: Ticket, number: int, now: datetime) -> list[Event]:

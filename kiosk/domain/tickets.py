@@ -272,6 +272,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "resume": (frozenset({"held"}), "called"),
     "transfer": (frozenset({"waiting", "transferred", "called", "serving", "held"}), "transferred"),
     "cancel": (frozenset({"waiting", "transferred", "held"}), "cancelled"),
+    # A no-show marked by mistake, taken back soon after (calling.undo_no_show).
+    "undo-no-show": (frozenset({"no_show"}), "called"),
 }
 
 STATUS_VI = {

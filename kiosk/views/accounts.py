@@ -12,8 +12,8 @@ from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
-    abort,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -21,21 +21,17 @@ from flask import (
     url_for,
 )
 
-from kiosk.auth import (
-    DEVICE_COOKIE,
-    current_caller,
-    principal_from_session,
-    principal_from_token,
-    sign_in,
-)
-from kiosk.domain import access
+from kiosk.auth import current_caller, principal_from_session, principal_from_token, sign_in
+from kiosk.device_cookie import device_here, devices_here, forget, remember
+from kiosk.domain import access, devices
 from kiosk.domain.accounts import UserInfo
+from kiosk.domain.errors import Conflict, InvalidInput
+from kiosk.domain.tickets import Actor
 from kiosk.services import ctx
-from kiosk.web import csrf_token, tr
+from kiosk.web import csrf_token, lang, tr
 
 bp = Blueprint("accounts", __name__)
-DEVICE_COOKIE_AGE = 10 * 365 * 24 * 3600
-HOME = {"admin": "/admin", "supervisor": "/counter", "staff": "/counter"}
+HOME = {"admin": "/admin", "supervisor": "/counter/overview", "staff": "/counter"}
 
 
 def staff_page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -52,7 +48,8 @@ def staff_page(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
                 target = request.full_path if request.query_string else request.path
                 return redirect(f"{url_for('accounts.login')}?next={quote(target)}")
             if roles and user.role not in roles:
-                abort(403)
+                page = render_template("errors/wrong_role.html", user=user, roles=roles)
+                return page, 403
             g.user = user
             return view(**kwargs)
 
@@ -135,22 +132,80 @@ DEVICE_HOME = {
 
 @bp.get("/enroll")
 def enroll() -> Any:
-    token = request.args.get("token", "")
-    principal = principal_from_token(token) if token else None
-    if principal is None or principal.device is None:
-        return render_template("auth/enroll_failed.html"), 400
-    device = principal.device
+    """Turn this browser into a device: ``?code=`` a link from ``motcua device link`` (single
+    use, 24 h), or ``?token=`` the device's own bearer token. Either way the browser gets a
+    token of its own in the device cookie; the secret in the address is never stored in it."""
     app = ctx()
+    code, token = request.args.get("code", ""), request.args.get("token", "")
+    try:
+        if code:
+            with app.db.transaction() as s:
+                done = devices.enroll_with_link(s, app.clock.now(), code[:200], request.remote_addr)
+        elif token and (owner := principal_from_token(token[:200])) and owner.device:
+            actor = Actor(device_id=owner.device.id, role=owner.device.kind, address=_address())
+            with app.db.transaction() as s:
+                done = devices.enroll_browser(
+                    s, app.config, app.clock.now(), owner.device.name, actor, via="token"
+                )
+        else:
+            raise devices.EnrollmentRefused("unknown")
+    except devices.EnrollmentRefused as exc:
+        refused = exc.device_id
+        held = device_here(request, lambda d: d.id == refused)
+        if held is not None:  # this browser took the link before: a kiosk PC's start page
+            return _private(redirect(DEVICE_HOME[held.kind](held)))
+        return _private(_refused(exc.reason)), 403
+    except (InvalidInput, Conflict) as exc:  # a printer, or a disabled device
+        return _private(_refused("unusable", exc.en if lang() == "en" else exc.message)), 403
+    return _enrolled(done)
+
+
+@bp.post("/enroll/here")
+@staff_page("admin")
+def enroll_here() -> Any:
+    """One click for a signed-in admin: this browser becomes the device named in the form."""
+    app = ctx()
+    actor = Actor(user_id=g.user.id, role=g.user.role, site=g.user.site, address=_address())
     with app.db.transaction() as s:
-        access.enrolled(s, device, request.remote_addr, app.clock.now())
-    resp = redirect(DEVICE_HOME[device.kind](device))
-    resp.set_cookie(
-        DEVICE_COOKIE,
-        token,
-        max_age=DEVICE_COOKIE_AGE,
-        httponly=True,
-        samesite="Lax",
-        secure=request.is_secure,
-        path="/",
-    )
+        done = devices.enroll_browser(
+            s, app.config, app.clock.now(), (request.form.get("device") or "")[:64], actor
+        )
+    return _enrolled(done)
+
+
+@bp.post("/enroll/forget")
+def forget_device() -> Any:
+    """This browser stops being one of its devices (the device's other browsers go on)."""
+    resp = redirect("/")
+    device_id = request.form.get("device", type=int)
+    if device_id is not None:
+        forget(resp, request, device_id)
     return resp
+
+
+def _enrolled(done: devices.Enrollment) -> Any:
+    resp = _private(redirect(DEVICE_HOME[done.device.kind](done.device)))
+    remember(resp, request, done.token, done.device)
+    return resp
+
+
+def _refused(reason: str, detail: str | None = None) -> str:
+    return render_template(
+        "auth/enroll_failed.html",
+        cfg=ctx().config,
+        reason=reason,
+        detail=detail,
+        here=devices_here(request),
+    )
+
+
+def _private(resp: Any) -> Any:
+    """The address carried a secret: never send it on as a referrer, never cache the answer."""
+    resp = make_response(resp)
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _address() -> str | None:
+    return request.remote_addr

@@ -8,16 +8,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, send_file
+from flask import Blueprint, abort, redirect, render_template, request, send_file
 
 from display.announce import AnnouncementTemplate, clip_sequence
 from display.audio import is_ticket_today
 from display.voice import ClipMissing, VoiceError, assemble, generate_clips
-from kiosk.auth import current_caller
 from kiosk.catalogue import Catalogue, guide
 from kiosk.config import Config, Service, Site
+from kiosk.device_cookie import device_here
 from kiosk.domain.clock import local
 from kiosk.services import ctx
+from kiosk.views.home import not_enrolled_page
 
 bp = Blueprint("kiosk", __name__)
 
@@ -36,15 +37,16 @@ def _site_or_404(code: str) -> Site:
 @bp.get("/kiosk/<site>")
 def kiosk_page(site: str) -> Any:
     site_cfg = _site_or_404(site)
-    caller = current_caller()
-    device = caller.device if caller is not None else None
-    if device is None or device.kind != "kiosk":
-        return render_template("kiosk/not_enrolled.html", site=site_cfg), 403
-    if device.site != site:
-        return redirect(f"/kiosk/{device.site}")
+    device = device_here(request, lambda d: d.kind == "kiosk" and d.site == site)
+    if device is None:
+        other = device_here(request, lambda d: d.kind == "kiosk")
+        if other is not None:
+            return redirect(f"/kiosk/{other.site}")
+        return not_enrolled_page("kiosk", site_cfg)
     app = ctx()
     return render_template(
         "kiosk/kiosk.html",
+        device=device,
         site=site_cfg,
         settings=app.config.settings,
         groups=field_groups(site_cfg.services),

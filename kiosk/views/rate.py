@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
-from kiosk.auth import current_caller
+from kiosk.device_cookie import device_here
 from kiosk.domain.calling import counter_config
 from kiosk.services import ctx
+from kiosk.views.home import not_enrolled_page
 
 bp = Blueprint("rate", __name__)
 
@@ -19,12 +20,14 @@ bp = Blueprint("rate", __name__)
 def tablet(site: str, counter: int) -> Any:
     app = ctx()
     site_cfg, counter_cfg = counter_config(app.config, site, counter)
-    caller = current_caller()
-    device = caller.device if caller is not None else None
-    if device is None or (device.kind, device.site, device.counter) != ("counter", site, counter):
-        return render_template("rate/not_enrolled.html", site=site_cfg, counter=counter_cfg), 403
+    device = device_here(
+        request, lambda d: (d.kind, d.site, d.counter) == ("counter", site, counter)
+    )
+    if device is None:
+        return not_enrolled_page("counter", site_cfg, counter=counter_cfg)
     return render_template(
         "rate/tablet.html",
+        device=device,
         site=site_cfg,
         counter=counter_cfg,
         rating=app.config.settings.rating,

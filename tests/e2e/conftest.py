@@ -7,7 +7,9 @@ Fixtures:
 * ``browser`` (session) and ``page`` (a fresh context per test, 1080×1920 portrait unless the
   test asks otherwise with ``new_page``);
 * helpers ``enroll(page, server, token)``, ``login(page, server, name)`` and
-  ``shot(page, name)``, which saves ``docs/screenshots/<name>.png``.
+  ``shot(page, name)``, which saves ``<name>.png`` in a temporary folder, so that a test run
+  leaves the work tree as it was. ``scripts/screenshots`` runs these tests with
+  ``SCREENSHOTS_DIR=docs/screenshots`` to refresh the committed pictures on purpose.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import pytest
 from tests import serverproc
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
@@ -94,10 +95,27 @@ def login(page: Any, server: serverproc.Server, name: str, next_path: str = "/co
     page.click("button[type=submit]")
 
 
+_shots: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _screenshot_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Screenshots of a test run go to pytest's temporary folder (old runs are pruned)."""
+    _shots[:] = [tmp_path_factory.mktemp("screenshots")]
+
+
+def screenshots_dir() -> Path:
+    """``SCREENSHOTS_DIR`` when set (scripts/screenshots: docs/screenshots/), else the run's
+    temporary folder."""
+    wanted = os.environ.get("SCREENSHOTS_DIR")
+    folder = Path(wanted) if wanted else _shots[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def shot(page: Any, name: str) -> Path:
-    """Save a screenshot under docs/screenshots/ (committed so a reader can see the pages)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Save a screenshot as ``<name>.png`` (see :func:`screenshots_dir`); returns its path."""
+    path = screenshots_dir() / f"{name}.png"
     page.screenshot(path=str(path))
     return path
 

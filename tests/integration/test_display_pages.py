@@ -50,8 +50,8 @@ def test_a_stranger_is_asked_to_enroll_the_screen(client: Any) -> None:
     resp = client.get("/display/1")
     assert resp.status_code == 403
     html = resp.get_data(as_text=True)
-    assert "Màn hình chưa được đăng ký" in html
-    assert "--kind display --site hall --display 1" in html
+    assert "chưa được đăng ký" in html and "not enrolled" in html
+    assert "Màn hình 1" in html and "motcua device link" in html
     assert 'id="display-config"' not in html and "socket.io" not in html
 
 
@@ -351,3 +351,8 @@ def test_the_called_event_audio_is_a_sane_wav(
     # Cached: the same bytes again, and a recall points at the same file.
     with client.get(url) as again:
         assert again.data == data
+    # The short form, for a call that waited behind others: said once.
+    with client.get(url + "?short=1") as short, wave.open(io.BytesIO(short.data)) as w:
+        assert short.status_code == 200
+        short_s = w.getnframes() / w.getframerate()
+    assert 2 < short_s < seconds * 0.7

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -162,13 +163,23 @@ def spread_displays(srv: serverproc.Server, token: str, count: int) -> list[Disp
     raise AssertionError("the displays all landed on one worker process")
 
 
-def _process_spread(srv: serverproc.Server, probes: int = 30) -> Counter[int]:
-    """Which worker processes answer fresh connections (``/healthz`` says its pid)."""
+def _process_spread(srv: serverproc.Server, workers: int = 2, rounds: int = 40) -> Counter[int]:
+    """Which worker processes answer fresh connections (``/healthz`` says its pid).
+
+    The kernel hands each connection to whichever process is waiting in accept(), so a burst of
+    concurrent connections is sent until every worker has answered (or ``rounds`` bursts)."""
     seen: Counter[int] = Counter()
-    for _ in range(probes):
+
+    def probe(_: int) -> int:
         status, body = srv.request("GET", "/healthz")
         assert status == 200
-        seen[body["process"]] += 1
+        return int(body["process"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(rounds):
+            seen.update(pool.map(probe, range(16)))
+            if len(seen) >= workers:
+                break
     return seen
 
 

@@ -245,7 +245,32 @@
     run(() => api("POST", `/api/v1/tickets/${t.id}/${name}`, body), () => {
       if (name === "done") M.toast(format(T.done_ok, { n: t.number }));
       if (name === "transfer") M.toast(format(T.moved_ok, { n: t.number }));
+      if (name === "no-show") offerUndo(t);
     });
+  }
+
+  // A no-show tapped by mistake can be taken back for a while (the server allows 10 minutes),
+  // as long as the counter has not called anyone else.
+  const UNDO_SHOWN_MS = 120000;
+  let undoable = null;
+  let undoTimer = null;
+  function offerUndo(t) {
+    undoable = t;
+    $("undo-text").textContent = format(T.no_show_ok, { n: t.number });
+    $("undo-bar").hidden = false;
+    clearTimeout(undoTimer);
+    undoTimer = setTimeout(dropUndo, UNDO_SHOWN_MS);
+  }
+  function dropUndo() {
+    undoable = null;
+    $("undo-bar").hidden = true;
+  }
+  function undoNoShow() {
+    const t = undoable;
+    if (!t) return;
+    dropUndo();
+    run(() => api("POST", `/api/v1/tickets/${t.id}/undo-no-show`), () =>
+      M.toast(format(T.undone_ok, { n: t.number })));
   }
 
   function callNext() {
@@ -347,7 +372,11 @@
   }
 
   const ACTIONS = {
-    next: callNext,
+    next: () => {
+      dropUndo();
+      callNext();
+    },
+    "undo-no-show": undoNoShow,
     recall: () => ticketAction("recall"),
     start: () => ticketAction("start"),
     done: () => ticketAction("done"),
@@ -360,7 +389,7 @@
     unpause,
   };
   const KEYS = { g: "next", l: "recall", b: "start", x: "done", v: "no-show", h: "requeue",
-                 t: "hold", c: "transfer", s: "call", d: "pause" };
+                 t: "hold", c: "transfer", s: "call", d: "pause", u: "undo-no-show" };
 
   function trigger(name) {
     if (name === "pause" && board && board.status === "paused") name = "unpause";

@@ -1,4 +1,4 @@
-/* A display page: the /display socket, resync by event_id, the clock, the watchdog.
+/* A display page: the /display socket, resync by event_id, the clock, sound, the watchdog.
  *
  * - On every (re)connect the server sends `state`: the board is replaced, nothing is announced.
  * - `called` events carry event_id, one more than the previous one for this display; a call
@@ -11,59 +11,83 @@
  * - Disconnected, the page shows a discreet badge and socket.io reconnects by itself (within
  *   about 1.6 s once the server answers). If the socket stays down for cfg.watchdog_s although
  *   the server answers HTTP, the page reloads itself; it never reloads into an error page.
+ * - A browser that may not play sound before a click (an ordinary browser; display PCs run
+ *   Chromium with --autoplay-policy=no-user-gesture-required) shows a "Bật âm thanh / Enable
+ *   sound" button; one click and the calls are read aloud.
  *
- * document.body carries data-connected, data-event-id and data-synced (count of snapshots
- * applied) for tests and for a technician. */
-(function () {
-  "use strict";
+ * document.body carries data-connected, data-event-id, data-synced (count of snapshots
+ * applied) and data-sound ("on" | "blocked" | "off") for tests and for a technician. */
+"use strict";
 
-  var WAITING_EVERY_MS = 1000; // at most one fetch of the waiting counts a second (+ jitter)
-  var STATE_EVERY_MS = 1000;
-  var MISSED_FRESH_MS = 5 * 60 * 1000;
-  var REORDER_MS = 400;
-  var BADGE_AFTER_MS = 1500;
+(() => {
+  const M = window.Motcua;
+  const WAITING_EVERY_MS = 1000; // at most one fetch of the waiting counts a second (+ jitter)
+  const STATE_EVERY_MS = 1000;
+  const MISSED_FRESH_MS = 5 * 60 * 1000;
+  const REORDER_MS = 400;
+  const BADGE_AFTER_MS = 1500;
 
-  var cfg = JSON.parse(document.getElementById("display-config").textContent);
-  var body = document.body;
-  var skew = cfg.server_now_ms - Date.now(); // the display PC's clock may be wrong
-  var loadedAt = Date.now();
+  const cfg = M.readData("display-config");
+  const body = document.body;
+  const skew = cfg.server_now_ms - Date.now(); // the display PC's clock may be wrong
+  const loadedAt = Date.now();
 
-  function localNow() {
-    // A Date whose UTC fields are the office's local time.
-    return new Date(Date.now() + skew + cfg.utc_offset_min * 60000);
-  }
-
-  function localMinutes() {
-    var d = localNow();
-    return d.getUTCHours() * 60 + d.getUTCMinutes();
-  }
+  // A Date whose UTC fields are the office's local time.
+  const localNow = () => new Date(Date.now() + skew + cfg.utc_offset_min * 60000);
 
   function quiet() {
-    var m = localMinutes();
-    return cfg.quiet_hours.some(function (q) { return m >= q[0] && m < q[1]; });
+    const d = localNow();
+    const m = d.getUTCHours() * 60 + d.getUTCMinutes();
+    return cfg.quiet_hours.some((q) => m >= q[0] && m < q[1]);
   }
 
-  var board = window.MotcuaBoard.create(cfg);
-  var announcer = window.MotcuaAnnouncer.create({
-    volume: function () { return cfg.volume; },
-    quiet: quiet,
+  /* --- sound ---------------------------------------------------------------------------- */
+
+  const soundButton = document.getElementById("sound");
+  function setSound(state) {
+    body.setAttribute("data-sound", state);
+    if (soundButton) soundButton.hidden = state !== "blocked";
+  }
+  // An AudioContext made before any click starts "suspended" where the autoplay policy would
+  // refuse to play: then say so at once rather than at the first (silent) call. After a click
+  // on the button, the page may play: the next calls are read aloud.
+  const Context = window.AudioContext || window.webkitAudioContext;
+  function probeSound(resume) {
+    if (cfg.volume <= 0) return setSound("off");
+    if (!Context) return setSound("on");
+    const probe = new Context();
+    const settle = () => {
+      setSound(probe.state === "running" ? "on" : "blocked");
+      probe.close();
+    };
+    if (resume) probe.resume().then(settle, settle);
+    else settle();
+  }
+  if (soundButton) soundButton.addEventListener("click", () => probeSound(true));
+  probeSound();
+
+  const board = window.MotcuaBoard.create(cfg);
+  const announcer = window.MotcuaAnnouncer.create({
+    volume: () => cfg.volume,
+    quiet,
     show: board.showCall,
     hide: board.hideCall,
+    showNext: board.showNext,
+    blocked: () => setSound("blocked"),
   });
 
   /* --- clock ---------------------------------------------------------------------------- */
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-
+  const pad = (n) => String(n).padStart(2, "0");
   function tick() {
-    var d = localNow();
-    var time = document.getElementById("clock-time");
-    var date = document.getElementById("clock-date");
-    if (time) time.textContent = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+    const d = localNow();
+    const time = document.getElementById("clock-time");
+    const date = document.getElementById("clock-date");
+    if (time) time.textContent = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
     if (date) {
-      var weekdays = (date.getAttribute("data-weekdays") || "").split(",");
-      date.textContent = (weekdays[d.getUTCDay()] ? weekdays[d.getUTCDay()] + ", " : "") +
-        pad(d.getUTCDate()) + "/" + pad(d.getUTCMonth() + 1) + "/" + d.getUTCFullYear();
+      const weekday = (date.getAttribute("data-weekdays") || "").split(",")[d.getUTCDay()];
+      date.textContent =
+        (weekday ? `${weekday}, ` : "") + `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
     }
   }
   tick();
@@ -71,16 +95,14 @@
 
   /* --- socket --------------------------------------------------------------------------- */
 
-  var lastEventId = null; // null until the first snapshot
-  var lastHeard = null;   // the newest call announced (or deliberately not: the first snapshot)
-  var reconnecting = false; // true once connected: any later "connect" is a reconnect
-  var resyncAsked = 0;    // snapshots we asked for and have not received yet
-  var staleRetried = false;
-  var synced = 0;
-  var brokenSince = Date.now();
+  let lastEventId = null; // null until the first snapshot
+  let lastHeard = null; // the newest call announced (or deliberately not: the first snapshot)
+  let resyncAsked = 0; // snapshots we asked for and have not received yet
+  let staleRetried = false;
+  let synced = 0;
+  let brokenSince = Date.now();
 
-  var socket = window.io("/display", {
-    transports: ["websocket", "polling"],
+  const socket = M.socket("/display", {
     auth: { display: cfg.display }, // used only by staff; a device is known by its cookie
     tryAllTransports: true, // a proxy that refuses WebSockets still lets long-polling through
     reconnectionDelay: 500,
@@ -90,10 +112,10 @@
   });
   window.motcuaSocket = socket;
 
-  var badgeTimer = null;
+  let badgeTimer = null;
   function setConnected(ok) {
     body.setAttribute("data-connected", ok ? "1" : "0");
-    var badge = document.getElementById("offline");
+    const badge = document.getElementById("offline");
     if (ok) {
       brokenSince = null;
       clearTimeout(badgeTimer);
@@ -102,9 +124,7 @@
     } else {
       if (brokenSince === null) brokenSince = Date.now();
       // Not for the blink of a page load or of a quick reconnect.
-      if (badgeTimer === null) {
-        badgeTimer = setTimeout(function () { badge.hidden = false; }, BADGE_AFTER_MS);
-      }
+      if (badgeTimer === null) badgeTimer = setTimeout(() => (badge.hidden = false), BADGE_AFTER_MS);
     }
   }
   setConnected(false);
@@ -114,34 +134,34 @@
     socket.emit("state", lastHeard === null ? {} : { since: lastHeard });
   }
 
-  socket.on("connect", function () {
+  // socket.io delivers the snapshot sent on connect before the `connect` event itself, so
+  // only a reconnect (not the first connect) asks again, for what was called meanwhile.
+  let everConnected = false;
+  socket.on("connect", () => {
     resyncAsked = 0; // the server sends a fresh snapshot on every connect
     setConnected(true);
-    // On a reconnect, also what was called while we were away. (socket.io hands over the
-    // server's connect-time `state` before this "connect" event: the first time, lastHeard is
-    // already set by then.)
-    if (reconnecting) askState();
-    reconnecting = true;
+    if (everConnected && lastEventId !== null) askState(); // what was called while away
+    everConnected = true;
   });
 
-  socket.on("resync", function () { askState(); });
+  socket.on("resync", () => askState());
 
-  socket.on("disconnect", function (reason) {
+  socket.on("disconnect", (reason) => {
     setConnected(false);
     if (reason === "io server disconnect") socket.connect(); // the only case with no retry
   });
 
-  socket.on("connect_error", function () {
+  socket.on("connect_error", () => {
     setConnected(false);
     // Refused by the namespace (e.g. the device was revoked): socket.io does not retry that.
-    if (!socket.active) setTimeout(function () { socket.connect(); }, 10000);
+    if (!socket.active) setTimeout(() => socket.connect(), 10000);
   });
 
-  socket.on("state", function (state) {
+  socket.on("state", (state) => {
     if (resyncAsked > 0) {
       resyncAsked -= 1;
       // A snapshot read before events that already arrived: ask once more.
-      var stale = lastEventId !== null && state.event_id < lastEventId;
+      const stale = lastEventId !== null && state.event_id < lastEventId;
       if (stale && resyncAsked === 0 && !staleRetried) {
         staleRetried = true;
         askState();
@@ -162,8 +182,8 @@
   /* Calls are heard in event_id order. With several server processes one call can overtake
      another on its way here: a call that arrives ahead of an earlier one waits REORDER_MS for
      it, then the page asks for the snapshot of what it missed. */
-  var pending = {};
-  var gapTimer = null;
+  const pending = {};
+  let gapTimer = null;
 
   function hear(ev, announce) {
     lastHeard = ev.event_id;
@@ -171,13 +191,13 @@
     body.setAttribute("data-event-id", String(lastEventId));
     board.applyCall(ev);
     if (announce && board.wants(ev)) announcer.enqueue(ev);
-    if (!ev.recall) throttle("waiting", refreshWaiting, WAITING_EVERY_MS); // one fewer waits
+    if (!ev.recall) M.throttle("waiting", refreshWaiting, WAITING_EVERY_MS); // one fewer waits
   }
 
   function flushPending() {
-    Object.keys(pending).forEach(function (id) { if (+id <= lastHeard) delete pending[id]; });
+    for (const id of Object.keys(pending)) if (Number(id) <= lastHeard) delete pending[id];
     while (pending[lastHeard + 1]) {
-      var next = pending[lastHeard + 1];
+      const next = pending[lastHeard + 1];
       delete pending[next.event_id];
       hear(next, true);
     }
@@ -189,16 +209,16 @@
 
   // The calls of a `since` snapshot never heard here, oldest first; older ones are only shown.
   function catchUp(state) {
-    var now = Date.now() + skew;
-    state.missed.forEach(function (ev) {
-      if (ev.event_id <= lastHeard) return;
+    const now = Date.now() + skew;
+    for (const ev of state.missed) {
+      if (ev.event_id <= lastHeard) continue;
       hear(ev, !(now - Date.parse(ev.called_at) > MISSED_FRESH_MS));
-    });
+    }
     lastHeard = Math.max(lastHeard, state.event_id);
     flushPending();
   }
 
-  socket.on("called", function (ev) {
+  socket.on("called", (ev) => {
     if (lastHeard !== null && ev.event_id <= lastHeard) return; // heard already
     if (lastHeard === null || ev.event_id === lastHeard + 1) {
       hear(ev, true);
@@ -207,68 +227,50 @@
     }
     pending[ev.event_id] = ev;
     if (gapTimer === null) {
-      gapTimer = setTimeout(function () {
+      gapTimer = setTimeout(() => {
         gapTimer = null;
         if (Object.keys(pending).length) askState();
       }, REORDER_MS);
     }
   });
 
-  socket.on("queue", function (ev) {
-    throttle("waiting", refreshWaiting, WAITING_EVERY_MS);
+  socket.on("queue", (ev) => {
+    M.throttle("waiting", refreshWaiting, WAITING_EVERY_MS);
     // A finished, transferred or paused ticket leaves its counter: refresh the tiles.
     // (Only when the event says what changed: e.g. {kind: "TicketChanged", counter: 3}.)
-    var kind = String((ev && ev.kind) || "").toLowerCase();
-    var mine = ev && (ev.counter == null || cfg.counters.some(function (c) { return c.number === ev.counter; }));
-    if (kind && kind.indexOf("issued") < 0 && kind.indexOf("called") < 0 && mine) {
-      throttle("state", askState, STATE_EVERY_MS);
+    const kind = String((ev && ev.kind) || "").toLowerCase();
+    const mine = ev && (ev.counter == null || cfg.counters.some((c) => c.number === ev.counter));
+    if (kind && !kind.includes("issued") && !kind.includes("called") && mine) {
+      M.throttle("state", askState, STATE_EVERY_MS);
     }
   });
 
   /* --- waiting counts (public API) ------------------------------------------------------ */
 
-  // Trailing throttle: a burst of changes costs one request, a steady stream one a second,
-  // and the jitter keeps the hall's displays from asking all in the same millisecond.
-  var timers = {};
-  function throttle(key, fn, ms) {
-    if (timers[key]) return;
-    timers[key] = setTimeout(function () {
-      timers[key] = null;
-      fn();
-    }, ms * (0.5 + Math.random()));
-  }
-
   function refreshWaiting() {
     if (cfg.layout !== "hall") return;
-    fetch("/api/v1/sites/" + encodeURIComponent(cfg.site) + "/services", {
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-      cache: "no-store",
-    })
-      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+    M.api("GET", `/api/v1/sites/${encodeURIComponent(cfg.site)}/services`)
       .then(board.applyWaiting)
-      .catch(function () { /* shown again on the next change or reconnect */ });
+      .catch(() => { /* shown again on the next change or reconnect */ });
   }
 
   /* --- watchdog ------------------------------------------------------------------------- */
 
-  function serverAnswers() {
-    return fetch("/healthz", { cache: "no-store" }).then(
-      function (r) { return r.ok; },
-      function () { return false; }
+  const serverAnswers = () =>
+    fetch("/healthz", { cache: "no-store" }).then(
+      (r) => r.ok,
+      () => false,
     );
-  }
 
-  var probing = false;
-  setInterval(function () {
+  let probing = false;
+  setInterval(() => {
     if (probing) return;
-    var broken = brokenSince !== null && Date.now() - brokenSince > cfg.watchdog_s * 1000;
+    const broken = brokenSince !== null && Date.now() - brokenSince > cfg.watchdog_s * 1000;
     // Once a day, early in the morning, start afresh: yesterday's numbers go, new code loads.
-    var d = localNow();
-    var daily = d.getUTCHours() === 3 && Date.now() - loadedAt > 3600 * 1000 && !announcer.current();
+    const daily = localNow().getUTCHours() === 3 && Date.now() - loadedAt > 3600 * 1000 && !announcer.current();
     if (broken || daily) {
       probing = true;
-      serverAnswers().then(function (ok) {
+      serverAnswers().then((ok) => {
         probing = false;
         if (ok) window.location.reload();
       });

@@ -1,184 +1,193 @@
 /* The touch kiosk. One page with several screens and no navigation of its own: a reload while
-   the server is down would leave a browser error page. It talks to API v1 with the device
-   cookie, updates counts when /live pushes a `queue` event, and shows "Tạm ngừng phục vụ"
-   while the server cannot be reached. Wording lives in the template, in both languages. */
-(function () {
-  "use strict";
-  var D = JSON.parse(document.getElementById("kiosk-data").textContent);
-  var CSRF = document.querySelector('meta[name="csrf-token"]').content;
-  var STUCK_PRINT_MS = 12000; // still "queued" after this: tell the citizen, keep watching
-  var body = document.body;
-  var lang = D.lang, priority = null, busy = false, online = true;
-  var ticket = null, printStatus = null, audio = null; // printStatus: the server's word
-  var lastServices = []; // the latest figures, for the refusal screen's other services
-  var ASK_S = 20; // the procedure step asks this long before it goes home without a number
-  var skew = Date.parse(D.now) - Date.now(); // server clock minus ours
-  var timers = {};
+   the server is down would leave a browser error page. It talks to API v1 as its enrolled
+   device (window.Motcua), updates counts when /live pushes a `queue` event, and shows "Tạm
+   ngừng phục vụ" while the server cannot be reached. Wording lives in the template, in both
+   languages. */
+"use strict";
 
-  function $(sel, root) { return (root || document).querySelector(sel); }
-  function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
-  function later(name, ms, fn) { clearTimeout(timers[name]); timers[name] = fn ? setTimeout(fn, ms) : null; }
-  function sleep(ms) { return new Promise(function (ok) { setTimeout(ok, ms); }); }
+(() => {
+  const M = window.Motcua;
+  const { $, $$, slot, setState } = M;
+  const D = M.readData("kiosk-data");
+  const STUCK_PRINT_MS = 12000; // still "queued" after this: tell the citizen, keep watching
+  const body = document.body;
+  const timers = {};
+  let lang = D.lang;
+  let priority = null;
+  let busy = false;
+  let online = true;
+  let ticket = null;
+  let printStatus = null; // the server's word
+  let audio = null;
+  let lastServices = []; // the latest figures, for the refusal screen's other services
+  const ASK_S = 20; // the procedure step asks this long before it goes home without a number
+  M.setServerTime(D.now);
 
-  // --- screens, slots, states ------------------------------------------------------------------
+  const later = (name, ms, fn) => {
+    clearTimeout(timers[name]);
+    timers[name] = fn ? setTimeout(fn, ms) : null;
+  };
+
+  // --- screens and language ------------------------------------------------------------------
   function show(name) {
     body.dataset.screen = name;
-    $$("body > .screen").forEach(function (s) { s.hidden = s.id !== name; });
+    $$("body > .screen").forEach((s) => (s.hidden = s.id !== name));
   }
-  // Fill every [data-slot=name] in root: a node is copied in, a function gets the slot's language.
-  function slot(root, name, value) {
-    $$('[data-slot="' + name + '"]', root).forEach(function (el) {
-      if (value instanceof Node) el.replaceChildren(value.cloneNode(true));
-      else el.textContent = typeof value === "function" ? value(el.closest("[lang]").lang) : value;
-    });
+  function setLang(l) {
+    lang = l;
+    body.dataset.lang = l;
+    document.documentElement.lang = l;
   }
-  // Show the [data-when] children of el that list `value` (nested [data-state] keep their own).
-  function setState(el, value) {
-    el.dataset.state = value;
-    $$("[data-when]", el).forEach(function (c) {
-      if (c.parentElement.closest("[data-state]") === el) c.hidden = c.dataset.when.split(" ").indexOf(value) < 0;
-    });
-  }
-  function setLang(l) { lang = l; body.dataset.lang = l; document.documentElement.lang = l; }
-  function nameOf(service) { return $('.service[data-service="' + service + '"] .name'); }
+  const nameOf = (service) => $(`.service[data-service="${service}"] .name`);
 
   // --- time ------------------------------------------------------------------------------------
-  function now() { return new Date(Date.now() + skew); }
   function fmt(date, l, opts) {
-    opts.timeZone = D.tz;
-    return new Intl.DateTimeFormat(l === "en" ? "en-GB" : "vi-VN", opts).format(date);
+    return new Intl.DateTimeFormat(l === "en" ? "en-GB" : "vi-VN", { ...opts, timeZone: D.tz }).format(date);
   }
-  function hm(date, l) { return fmt(date, l, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }); }
-  function day(date) { return fmt(date, "en", { year: "numeric", month: "2-digit", day: "2-digit" }); }
+  const hm = (date, l) => fmt(date, l, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const day = (date) => fmt(date, "en", { year: "numeric", month: "2-digit", day: "2-digit" });
   function when(iso, l) { // "13:30", or "07:30 Thứ Hai, 12/1" on another day
-    var d = new Date(iso);
-    return day(d) === day(now()) ? hm(d, l) : hm(d, l) + " " + fmt(d, l, { weekday: "long", day: "numeric", month: "numeric" });
+    const d = new Date(iso);
+    const time = hm(d, l);
+    return day(d) === day(M.serverNow()) ? time : `${time} ${fmt(d, l, { weekday: "long", day: "numeric", month: "numeric" })}`;
   }
   function tick() {
-    var d = now();
+    const d = M.serverNow();
     slot(document, "time", hm(d, "vi"));
-    slot(document, "date", function (l) { return fmt(d, l, { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" }); });
+    slot(document, "date", (l) => fmt(d, l, { weekday: "long", day: "2-digit", month: "2-digit", year: "numeric" }));
   }
 
   // --- the server ------------------------------------------------------------------------------
-  async function api(method, path, payload, headers) {
-    var ctl = new AbortController(), t = setTimeout(function () { ctl.abort(); }, 8000);
-    var h = { "Accept": "application/json", "Accept-Language": lang, "X-CSRF-Token": CSRF };
-    if (payload) h["Content-Type"] = "application/json";
+  /** {status, data} of an API call; rejects only when the server cannot be reached. */
+  async function call(method, path, payload, headers) {
     try {
-      var r = await fetch(path, {
-        method: method, headers: Object.assign(h, headers), signal: ctl.signal, cache: "no-store",
-        credentials: "same-origin", body: payload ? JSON.stringify(payload) : undefined,
-      });
-      var date = r.headers.get("Date");
-      if (date) skew = Date.parse(date) + 500 - Date.now();
-      var data = null;
-      try { data = await r.json(); } catch (e) { /* not JSON */ }
-      return { status: r.status, data: data };
-    } finally { clearTimeout(t); }
+      return { status: 200, data: await M.api(method, path, payload, { headers, lang, timeoutMs: 8000 }) };
+    } catch (err) {
+      if (err instanceof M.ApiError) return { status: err.status, data: err.body };
+      throw err;
+    }
   }
 
   async function refresh() {
     later("poll", 30000, refresh); // opening hours and the cut-off change with time, not events
-    var r;
-    try { r = await api("GET", "/api/v1/sites/" + D.site + "/services"); } catch (e) { r = null; }
+    let r = null;
+    try {
+      r = await call("GET", `/api/v1/sites/${D.site}/services`);
+    } catch (e) {
+      r = null;
+    }
     if (!r || r.status >= 500 || !Array.isArray(r.data)) return goOffline();
-    if (!online) { online = true; goHome(); }
+    if (!online) {
+      online = true;
+      goHome();
+    }
     render(r.data);
   }
-  function soon() { later("refresh", 250, refresh); }
+  const soon = () => later("refresh", 250, refresh);
 
   function render(list) {
-    var cutoff = false;
+    let cutoff = false;
     lastServices = list;
-    list.forEach(function (s) {
-      var b = $('.service[data-service="' + s.code + '"]');
-      if (!b) return;
-      var min = s.estimated_wait_min; // rounded by the server: the same minutes as on paper
+    for (const s of list) {
+      const b = $(`.service[data-service="${s.code}"]`);
+      if (!b) continue;
+      const min = s.estimated_wait_min; // rounded by the server: the same minutes as on paper
       setState(b, s.open ? "open" : s.closed_reason || "closed");
       b.classList.toggle("off", !s.open);
       b.dataset.afterCutoff = s.after_cutoff ? "1" : "";
       slot(b, "waiting", s.waiting);
       slot(b, "wait", min);
-      slot(b, "reopens", function (l) { return s.reopens_at ? when(s.reopens_at, l) : ""; });
-      $$(".wait", b).forEach(function (w) { w.hidden = !min; });
-      $$(".reopens", b).forEach(function (w) { w.hidden = !s.reopens_at; });
+      slot(b, "reopens", (l) => (s.reopens_at ? when(s.reopens_at, l) : ""));
+      $$(".wait", b).forEach((w) => (w.hidden = !min));
+      $$(".reopens", b).forEach((w) => (w.hidden = !s.reopens_at));
       $(".cutoff-tag", b).hidden = !(s.open && s.after_cutoff);
       cutoff = cutoff || (s.open && s.after_cutoff);
-    });
+    }
     $("#home .cutoff").hidden = !cutoff;
   }
 
   function goOffline() {
-    later("refresh"); later("poll", 4000, refresh); // keep knocking until the server answers
+    later("refresh");
+    later("poll", 4000, refresh); // keep knocking until the server answers
     if (!online) return;
     online = false;
     reset();
-    $$('.service [data-slot="waiting"], .service [data-slot="wait"]').forEach(function (e) { e.textContent = "–"; });
+    $$('.service [data-slot="waiting"], .service [data-slot="wait"]').forEach((e) => (e.textContent = "–"));
     show("offline");
   }
 
   // A rejected write with no reason is a stale CSRF token (new secret key): reload, but only
   // once the page itself loads, never into a browser error page.
   async function reloadWhenUp() {
-    try { if ((await fetch(location.href, { cache: "no-store" })).ok) location.reload(); } catch (e) { /* later */ }
+    try {
+      if ((await fetch(location.href, { cache: "no-store" })).ok) location.reload();
+    } catch (e) {
+      /* later */
+    }
   }
 
   // --- taking a number -------------------------------------------------------------------------
   function newKey() {
-    var b = new Uint8Array(16);
+    const b = new Uint8Array(16);
     crypto.getRandomValues(b); // crypto.randomUUID needs https; a kiosk on the LAN may not have it
-    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return [...b].map((x) => (x + 256).toString(16).slice(1)).join("");
   }
 
   // Which procedure the citizen came for, from the service's list in the catalogue: its code,
   // "" when skipped (or the service has none), null when the citizen left (home, idle reset).
-  var choosing = null, shownAt = 0; // resolves the open choice; when it was shown
-  var choice = { list: [], page: 0 }; // the service's procedures, shown a page at a time
-  function perPage() { return innerWidth > innerHeight ? 6 : 8; } // fits without scrolling
+  let choosing = null; // resolves the open choice
+  let shownAt = 0; // when it was shown
+  let choice = { list: [], page: 0 }; // the service's procedures, shown a page at a time
+  const perPage = () => (innerWidth > innerHeight ? 6 : 8); // fits without scrolling
   function showProcedurePage(page) {
-    var el = $("#procedure"), box = $(".procedures", el), tpl = $("#procedure-button");
-    var size = perPage(), pages = Math.ceil(choice.list.length / size);
+    const screen = $("#procedure");
+    const box = $(".procedures", screen);
+    const tpl = $("#procedure-button");
+    const size = perPage();
+    const pages = Math.ceil(choice.list.length / size);
     choice.page = Math.max(0, Math.min(pages - 1, page));
     box.replaceChildren();
-    choice.list.slice(choice.page * size, (choice.page + 1) * size).forEach(function (p) {
-      var b = tpl.content.firstElementChild.cloneNode(true);
+    for (const p of choice.list.slice(choice.page * size, (choice.page + 1) * size)) {
+      const b = tpl.content.firstElementChild.cloneNode(true);
       b.dataset.code = p.code;
       $(".vi", b).textContent = p.vi;
       $(".en", b).textContent = p.en || p.vi;
       box.appendChild(b);
-    });
-    box.style.setProperty("--rows", String(Math.ceil(Math.min(size, choice.list.length) / (size === 6 ? 3 : 2))));
-    $(".procedure-pages", el).hidden = pages < 2;
-    slot(el, "page", choice.page + 1);
-    slot(el, "pages", pages);
-    $$(".page-btn", el).forEach(function (b) {
-      var target = choice.page + Number(b.dataset.step);
+    }
+    const rows = Math.ceil(Math.min(size, choice.list.length) / (size === 6 ? 3 : 2));
+    box.style.setProperty("--rows", String(rows));
+    $(".procedure-pages", screen).hidden = pages < 2;
+    slot(screen, "page", choice.page + 1);
+    slot(screen, "pages", pages);
+    $$(".page-btn", screen).forEach((b) => {
+      const target = choice.page + Number(b.dataset.step);
       b.disabled = target < 0 || target >= pages;
     });
   }
   function chooseProcedure(service) {
-    var list = D.procedures[service] || [];
+    const list = D.procedures[service] || [];
     if (!list.length) return Promise.resolve("");
-    var el = $("#procedure");
-    choice = { list: list, page: 0 };
+    const screen = $("#procedure");
+    choice = { list, page: 0 };
     showProcedurePage(0);
-    slot(el, "service", nameOf(service));
-    slot(el, "service-name", nameOf(service));
-    $(".still-choosing", el).hidden = true;
+    slot(screen, "service", nameOf(service));
+    slot(screen, "service-name", nameOf(service));
+    $(".still-choosing", screen).hidden = true;
     show("procedure");
     shownAt = Date.now();
-    return new Promise(function (done) { choosing = done; });
+    return new Promise((done) => (choosing = done));
   }
   // Idle on the procedure step: ask, with a countdown, before going home without a number.
   function askStillChoosing() {
-    var box = $("#procedure .still-choosing"), left = ASK_S;
+    const box = $("#procedure .still-choosing");
+    let left = ASK_S;
     box.hidden = false;
-    (function step() {
+    const step = () => {
       slot(box, "left", left);
       if (left-- <= 0) return goHome();
       later("ask", 1000, step);
-    })();
+    };
+    step();
   }
   function keepChoosing() {
     later("ask");
@@ -190,15 +199,15 @@
     if (tapped && Date.now() - shownAt < 400) return;
     later("ask");
     $("#procedure .still-choosing").hidden = true;
-    var done = choosing;
+    const done = choosing;
     choosing = null;
     if (done) done(code);
   }
   function procedureName(code) { // the chosen button's two names, for the ticket screen
-    var b = code && $('#procedure .procedure-choice[data-code="' + code + '"]');
+    const b = code && $(`#procedure .procedure-choice[data-code="${code}"]`);
     if (!b) return null;
-    var names = document.createDocumentFragment();
-    $$("[lang]", b).forEach(function (span) { names.appendChild(span.cloneNode(true)); });
+    const names = document.createDocumentFragment();
+    $$("[lang]", b).forEach((span) => names.appendChild(span.cloneNode(true)));
     return names;
   }
 
@@ -207,23 +216,27 @@
     busy = true; // set before anything awaits: a second tap finds it
     btn.disabled = true;
     // The ticket prints in the language on screen: Vietnamese unless the citizen chose English.
-    var payload = { site: D.site, service: btn.dataset.service, lang: lang === "en" ? "en" : "vi" };
+    const payload = { site: D.site, service: btn.dataset.service, lang: lang === "en" ? "en" : "vi" };
     if (priority) payload.priority = priority;
     // A closed service is refused at once; "call a volunteer" needs no procedure.
-    var ask = !btn.dataset.volunteer && !btn.classList.contains("off");
-    var procedure = ask ? await chooseProcedure(payload.service) : "";
+    const ask = !btn.dataset.volunteer && !btn.classList.contains("off");
+    const procedure = ask ? await chooseProcedure(payload.service) : "";
     if (procedure === null) return; // went home meanwhile: reset() has tidied up
     if (procedure) payload.procedure = procedure;
     show("busy");
-    var key = newKey(), r = null;
-    for (var attempt = 0; attempt < 2 && !r; attempt++) {
-      try { r = await api("POST", "/api/v1/tickets", payload, { "Idempotency-Key": key }); }
-      catch (e) { if (!attempt) await sleep(1500); } // the same key: a retry never makes a second ticket
+    const key = newKey();
+    let r = null;
+    for (let attempt = 0; attempt < 2 && !r; attempt++) {
+      try {
+        r = await call("POST", "/api/v1/tickets", payload, { "Idempotency-Key": key });
+      } catch (e) {
+        if (!attempt) await M.sleep(1500); // the same key: a retry never makes a second ticket
+      }
     }
     busy = false;
     if (!r) return goOffline();
-    var err = (r.data && r.data.error) || {};
-    if (r.status === 200 || r.status === 201) return showTicket(r.data);
+    const err = (r.data && r.data.error) || {};
+    if (r.status === 200) return showTicket(r.data);
     if (r.status === 409) return refuse(payload.service, err.code, err.reopens_at);
     if (r.status === 429) return refuse(payload.service, "rate_limited");
     if (r.status === 401 || r.status === 403) return refuse(payload.service, "not_allowed");
@@ -232,51 +245,52 @@
   }
 
   function refuse(service, code, reopens) {
-    var el = $("#refusal");
-    var known = ["service_closed", "daily_cap_reached", "rate_limited", "not_allowed"];
-    setState(el, known.indexOf(code) < 0 ? "error" : code);
-    slot(el, "service", nameOf(service));
-    slot(el, "reopens", function (l) { return reopens ? when(reopens, l) : ""; });
-    if (!reopens) $(".reopen", el).hidden = true;
+    const screen = $("#refusal");
+    const known = ["service_closed", "daily_cap_reached", "rate_limited", "not_allowed"];
+    setState(screen, known.includes(code) ? code : "error");
+    slot(screen, "service", nameOf(service));
+    slot(screen, "reopens", (l) => (reopens ? when(reopens, l) : ""));
+    if (!reopens) $(".reopen", screen).hidden = true;
     // Other services taking tickets now, as buttons that take a number there.
-    var box = $(".other-services", el);
+    const box = $(".other-services", screen);
     box.replaceChildren();
-    lastServices.forEach(function (s) {
-      var home = $('.service[data-service="' + s.code + '"]');
-      if (!s.open || s.code === service || !home) return;
-      var b = document.createElement("button");
+    for (const s of lastServices) {
+      const home = $(`.service[data-service="${s.code}"]`);
+      if (!s.open || s.code === service || !home) continue;
+      const b = document.createElement("button");
       b.type = "button";
       b.className = "big other";
       b.dataset.action = "other-service";
       b.dataset.service = s.code;
       b.appendChild($(".name", home).cloneNode(true));
       box.appendChild(b);
-    });
-    $(".others", el).hidden = !box.children.length;
+    }
+    $(".others", screen).hidden = !box.children.length;
     show("refusal");
     soon();
   }
 
   function showTicket(t) {
-    var el = $("#ticket"), svc = $('.service[data-service="' + t.service + '"]');
-    var min = t.estimated_wait_min;
+    const screen = $("#ticket");
+    const svc = $(`.service[data-service="${t.service}"]`);
+    const min = t.estimated_wait_min;
     ticket = t;
-    el.dataset.ticketId = t.id;
-    slot(el, "number", t.number);
-    slot(el, "service", nameOf(t.service));
-    var proc = procedureName(t.procedure);
-    $(".proc", el).hidden = !proc;
-    if (proc) slot(el, "procedure", proc);
-    slot(el, "ahead", t.ahead);
-    slot(el, "wait", min);
-    setState($(".wait-dd", el), min ? "some" : "none");
-    slot(el, "counters-vi", svc.dataset.countersVi);
-    slot(el, "counters-en", svc.dataset.countersEn);
-    setState(el, t.priority ? "self" : priority ? "confirm" : "plain");
-    if (priority) slot(el, "group", $('.group[data-group="' + priority + '"] .name'));
-    $(".cutoff", el).hidden = !svc.dataset.afterCutoff;
-    $(".qr", el).src = "/t/" + encodeURIComponent(t.code) + "/qr.svg";
-    $(".replay", el).hidden = !D.readAloud;
+    screen.dataset.ticketId = t.id;
+    slot(screen, "number", t.number);
+    slot(screen, "service", nameOf(t.service));
+    const proc = procedureName(t.procedure);
+    $(".proc", screen).hidden = !proc;
+    if (proc) slot(screen, "procedure", proc);
+    slot(screen, "ahead", t.ahead);
+    slot(screen, "wait", min);
+    setState($(".wait-dd", screen), min ? "some" : "none");
+    slot(screen, "counters-vi", svc.dataset.countersVi);
+    slot(screen, "counters-en", svc.dataset.countersEn);
+    setState(screen, t.priority ? "self" : priority ? "confirm" : "plain");
+    if (priority) slot(screen, "group", $(`.group[data-group="${priority}"] .name`));
+    $(".cutoff", screen).hidden = !svc.dataset.afterCutoff;
+    $(".qr", screen).src = `/t/${encodeURIComponent(t.code)}/qr.svg`;
+    $(".replay", screen).hidden = !D.readAloud;
     printStatus = null;
     setPrint(t.print.status);
     show("ticket");
@@ -285,19 +299,18 @@
     soon();
   }
 
-  function setPrint(status, shown) {
-    var el = $("#ticket .print");
+  function setPrint(status, shown = status) {
+    const box = $("#ticket .print");
     printStatus = status;
-    shown = shown || status;
-    if (el.dataset.state === shown && timers["return"]) return;
-    setState(el, shown);
+    if (box.dataset.state === shown && timers.return) return;
+    setState(box, shown);
     // A failed print keeps the number and QR up longer: the citizen must note it down.
     countdown(shown === "failed" || shown === "none" ? 3 * D.returnHomeS : D.returnHomeS);
   }
 
   // Follow print.status until it settles: /live pushes wake us up, a slow poll covers a lost push.
   function watchPrint(started) {
-    later("print", 2000, async function () {
+    later("print", 2000, async () => {
       await checkPrint();
       if (!ticket || printStatus !== "queued") return;
       if (Date.now() - started > STUCK_PRINT_MS && $("#ticket .print").dataset.state === "queued") setPrint("queued", "failed");
@@ -306,36 +319,47 @@
   }
   async function checkPrint() {
     if (!ticket) return;
-    var id = ticket.id, r;
-    try { r = await api("GET", "/api/v1/tickets/" + id); } catch (e) { return; }
+    const id = ticket.id;
+    let r;
+    try {
+      r = await call("GET", `/api/v1/tickets/${id}`);
+    } catch (e) {
+      return;
+    }
     if (ticket && ticket.id === id && r.status === 200 && r.data.print.status !== printStatus) setPrint(r.data.print.status);
   }
 
   function countdown(seconds) {
-    var left = seconds;
-    (function step() {
-      slot($("#ticket"), "countdown", "(" + left + ")");
+    let left = seconds;
+    const step = () => {
+      slot($("#ticket"), "countdown", `(${left})`);
       if (left-- <= 0) return goHome();
       later("return", 1000, step);
-    })();
+    };
+    step();
   }
 
   function speak() {
     if (!D.readAloud || !ticket) return;
     if (audio) audio.pause();
-    audio = new Audio("/kiosk/" + D.site + "/voice/" + ticket.number + ".wav");
-    audio.play().catch(function () { /* no sound device: the screen still shows it */ });
+    audio = new Audio(`/kiosk/${D.site}/voice/${ticket.number}.wav`);
+    audio.play().catch(() => { /* no sound device: the screen still shows it */ });
   }
 
   // --- going home, idle reset ------------------------------------------------------------------
   function reset() {
     chosen(null);
     later("ask");
-    ticket = null; busy = false; priority = null;
+    ticket = null;
+    busy = false;
+    priority = null;
     body.classList.remove("prio");
-    ["return", "print"].forEach(function (n) { later(n); });
-    if (audio) { audio.pause(); audio = null; }
-    $$("button[disabled]").forEach(function (b) { b.disabled = false; });
+    ["return", "print"].forEach((n) => later(n));
+    if (audio) {
+      audio.pause();
+      audio = null;
+    }
+    $$("button[disabled]").forEach((b) => (b.disabled = false));
   }
   function goHome(keepLang) {
     reset();
@@ -344,56 +368,58 @@
     soon();
   }
   function idle() {
-    var s = body.dataset.screen;
+    const s = body.dataset.screen;
     // A number half taken is never dropped silently: the procedure step asks first.
-    if (s === "procedure") { if ($("#procedure .still-choosing").hidden) askStillChoosing(); }
-    else if (s === "priority" || s === "refusal" || (s === "home" && (priority || lang !== "vi"))) goHome();
+    if (s === "procedure") {
+      if ($("#procedure .still-choosing").hidden) askStillChoosing();
+    } else if (["priority", "refusal"].includes(s) || (s === "home" && (priority || lang !== "vi"))) goHome();
     poke();
   }
-  function poke() { later("idle", D.idleS * 1000, idle); }
+  const poke = () => later("idle", D.idleS * 1000, idle);
 
   // --- wiring ----------------------------------------------------------------------------------
-  document.addEventListener("click", function (e) {
-    var b = e.target.closest("[data-action]");
+  document.addEventListener("click", (e) => {
+    const b = e.target.closest("[data-action]");
     if (!b || b.disabled) return;
-    var a = b.dataset.action;
-    if (a === "issue") issue(b);
-    else if (a === "lang") setLang(lang === "vi" ? "en" : "vi");
-    else if (a === "priority") show("priority");
-    else if (a === "group") {
+    const action = b.dataset.action;
+    if (action === "issue") issue(b);
+    else if (action === "lang") setLang(lang === "vi" ? "en" : "vi");
+    else if (action === "priority") show("priority");
+    else if (action === "group") {
       priority = b.dataset.group;
       body.classList.add("prio");
       slot($("#home"), "group", $(".name", b));
       show("home");
-    } else if (a === "cancel-priority") { priority = null; body.classList.remove("prio"); }
-    else if (a === "home") goHome(body.dataset.screen !== "ticket");
-    else if (a === "replay") speak();
-    else if (a === "procedure") chosen(b.dataset.code || "", !b.classList.contains("take-now"));
-    else if (a === "procedure-page") showProcedurePage(choice.page + Number(b.dataset.step));
-    else if (a === "keep-choosing") keepChoosing();
-    else if (a === "other-service") {
-      var other = $('.service[data-service="' + b.dataset.service + '"]');
+    } else if (action === "cancel-priority") {
+      priority = null;
+      body.classList.remove("prio");
+    } else if (action === "home") goHome(body.dataset.screen !== "ticket");
+    else if (action === "replay") speak();
+    else if (action === "procedure") chosen(b.dataset.code || "", !b.classList.contains("take-now"));
+    else if (action === "procedure-page") showProcedurePage(choice.page + Number(b.dataset.step));
+    else if (action === "keep-choosing") keepChoosing();
+    else if (action === "other-service") {
+      const other = $(`.service[data-service="${b.dataset.service}"]`);
       goHome(true);
       if (other) issue(other);
     }
   });
   document.addEventListener("pointerdown", poke, true);
-  document.addEventListener("contextmenu", function (e) { e.preventDefault(); }); // long press
+  document.addEventListener("contextmenu", (e) => e.preventDefault()); // long press
 
   function connect() {
-    if (typeof io !== "function") return;
-    // WebSocket first: several server processes need no sticky sessions for it.
-    var sock = io("/live", { transports: ["websocket", "polling"], tryAllTransports: true });
+    const sock = M.socket("/live");
+    if (!sock) return;
     sock.on("connect", soon);
-    sock.on("disconnect", function () { later("refresh", 1000, refresh); });
-    sock.on("queue", function (ev) {
+    sock.on("disconnect", () => later("refresh", 1000, refresh));
+    sock.on("queue", (ev) => {
       if (ev && ev.site && ev.site !== D.site) return;
       soon();
       if (ticket && ev && ev.ticket_id === ticket.id) checkPrint();
     });
   }
 
-  $$("[data-state]").forEach(function (el) { setState(el, el.dataset.state); });
+  $$("[data-state]").forEach((node) => setState(node, node.dataset.state));
   setLang(lang);
   tick();
   setInterval(tick, 1000);

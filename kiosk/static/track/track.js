@@ -1,77 +1,80 @@
 /* The phone tracking page: re-reads /api/v1/track/<code> whenever /live says the queue of the
    ticket's site changed (and once a minute in case a push is lost), and sends the rating. */
-(function () {
-  "use strict";
-  var body = document.body, code = body.dataset.code;
-  var CSRF = document.querySelector('meta[name="csrf-token"]').content;
-  var card = document.querySelector(".ticket"), rating = document.querySelector(".rating");
-  var form = rating.querySelector("form"), timer = null, status = card.dataset.state;
+"use strict";
 
-  function $$(sel, root) { return Array.prototype.slice.call(root.querySelectorAll(sel)); }
-  function slot(name, value) { $$('[data-slot="' + name + '"]', document).forEach(function (el) { el.textContent = value; }); }
-  function setState(el, value) {
-    el.dataset.state = value;
-    $$("[data-when]", el).forEach(function (c) {
-      if (c.parentElement.closest("[data-state]") === el) c.hidden = c.dataset.when.split(" ").indexOf(value) < 0;
-    });
-  }
+(() => {
+  const M = window.Motcua;
+  const { $, $$, slot, setState } = M;
+  const body = document.body;
+  const code = body.dataset.code;
+  const card = $(".ticket");
+  const rating = $(".rating");
+  const form = $("form", rating);
+  const negativeBelow = Number(body.dataset.negativeBelow);
+  const track = `/api/v1/track/${encodeURIComponent(code)}`;
+  let timer = null;
+  let status = card.dataset.state;
 
   async function refresh() {
     clearTimeout(timer);
     timer = setTimeout(refresh, 60000);
-    var t;
+    let t;
     try {
-      var r = await fetch("/api/v1/track/" + encodeURIComponent(code), { cache: "no-store", headers: { Accept: "application/json" } });
-      if (!r.ok) throw new Error(r.status);
-      t = await r.json();
-    } catch (e) { document.querySelector(".offline").hidden = false; return; }
-    document.querySelector(".offline").hidden = true;
-    var min = t.estimated_wait_min; // rounded by the server: the same minutes as on paper
-    slot("number", t.number);
-    slot("service_name", t.service_name);
-    slot("ahead", t.ahead);
-    slot("wait", min);
-    slot("counter_name", t.counter_name || "");
-    setState(card.querySelector(".wait"), min ? "some" : "none");
+      t = await M.api("GET", track);
+    } catch (e) {
+      $(".offline").hidden = false;
+      return;
+    }
+    $(".offline").hidden = true;
+    const min = t.estimated_wait_min; // rounded by the server: the same minutes as on paper
+    slot(document, "number", t.number);
+    slot(document, "service_name", t.service_name);
+    slot(document, "ahead", t.ahead);
+    slot(document, "wait", min);
+    slot(document, "counter_name", t.counter_name || "");
+    setState($(".wait", card), min ? "some" : "none");
     if (t.status === "called" && status !== "called" && navigator.vibrate) navigator.vibrate([300, 150, 300]);
     status = t.status;
     setState(card, status);
-    if (t.can_rate && rating.dataset.state === "closed") { rating.hidden = false; setState(rating, "open"); }
+    if (t.can_rate && rating.dataset.state === "closed") {
+      rating.hidden = false;
+      setState(rating, "open");
+    }
   }
-  function soon() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 300);
+  };
 
-  form.addEventListener("change", function () {
-    var chosen = form.querySelector("input[name=score]:checked");
-    var reasons = form.querySelector(".reasons");
-    form.querySelector("button").disabled = !chosen;
-    if (reasons) reasons.hidden = !chosen || Number(chosen.value) >= Number(body.dataset.negativeBelow);
+  form.addEventListener("change", () => {
+    const chosen = $("input[name=score]:checked", form);
+    const reasons = $(".reasons", form);
+    $("button", form).disabled = !chosen;
+    if (reasons) reasons.hidden = !chosen || Number(chosen.value) >= negativeBelow;
   });
-  form.addEventListener("submit", async function (e) {
+  form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    var score = Number(form.querySelector("input[name=score]:checked").value);
-    var low = score < Number(body.dataset.negativeBelow);
-    var reasons = low ? $$("input[name=reasons]:checked", form).map(function (i) { return i.value; }) : [];
-    var button = form.querySelector("button"), error = form.querySelector(".error");
+    const score = Number($("input[name=score]:checked", form).value);
+    const reasons = score < negativeBelow ? $$("input[name=reasons]:checked", form).map((i) => i.value) : [];
+    const button = $("button", form);
     button.disabled = true;
     try {
-      var r = await fetch("/api/v1/track/" + encodeURIComponent(code) + "/rating", {
-        method: "POST", cache: "no-store",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRF-Token": CSRF },
-        body: JSON.stringify({ score: score, reasons: reasons }),
-      });
-      if (r.status === 201) return setState(rating, "thanks");
-      if (r.status === 409) return setState(rating, "already");
-    } catch (err) { /* offline: let them try again */ }
-    error.hidden = false;
+      await M.api("POST", `${track}/rating`, { score, reasons });
+      setState(rating, "thanks");
+      return;
+    } catch (err) {
+      if (err instanceof M.ApiError && err.status === 409) {
+        setState(rating, "already");
+        return;
+      }
+      /* offline or refused: let them try again */
+    }
+    $(".error", form).hidden = false;
     button.disabled = false;
   });
 
-  if (typeof io === "function") {
-    var sock = io("/live", {
-      auth: { track: code },
-      transports: ["websocket", "polling"],
-      tryAllTransports: true,
-    });
+  const sock = M.socket("/live", { auth: { track: code } });
+  if (sock) {
     sock.on("queue", soon);
     sock.on("connect", soon);
   }
