@@ -218,9 +218,11 @@ def cmd_user(args: argparse.Namespace) -> int:
             f"user {user.username} added ({user.role}{', site ' + args.site if args.site else ''})"
         )
     else:
-        with core.db.transaction() as s:
-            user = accounts.disable_user(s, args.name)
-            audit(s, "user_disabled", core.clock.now(), Actor(), username=user.username, via="cli")
+        with core.change() as tx:
+            user = tx.take(accounts.disable_user(tx.s, args.name))
+            audit(
+                tx.s, "user_disabled", core.clock.now(), Actor(), username=user.username, via="cli"
+            )
         print(f"user {args.name} disabled; their sessions and tokens no longer work")
     return 0
 
@@ -254,11 +256,10 @@ def cmd_device(args: argparse.Namespace) -> int:
 def _device_revoke(core: Any, args: argparse.Namespace) -> int:
     from kiosk.domain import devices
 
-    # The servers learn of it from the database (the transaction marks credentials changed):
-    # their cached tokens go and the device's open connections are closed.
-    with core.db.transaction() as s:
-        done, events = devices.revoke_device(s, core.config, core.clock.now(), args.name)
-    core.after_commit(events)
+    # The servers learn of it from the database (the change marks credentials changed): their
+    # cached tokens go and the device's open connections are closed.
+    with core.change() as tx:
+        done = tx.take(devices.revoke_device(tx.s, core.config, core.clock.now(), args.name))
     print(
         f"device {args.name} revoked: {'its token and ' if done.token else ''}"
         f"{done.browsers} enrolled browser(s) no longer work, {done.links} unused link(s) "

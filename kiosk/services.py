@@ -4,15 +4,22 @@
 background work): settings, configuration, database, clock, catalogue. The web app adds its
 Socket.IO side (``create_app``). Views reach the services as ``ctx()``.
 
-:meth:`Services.run` is how a change happens: one transaction, commit, then the events the
-use case returned are published and their after-commit effects run (print workers woken,
-credentials forgotten). The domain returns events; it never calls caches or publishers.
+:meth:`Services.change` is how a change happens: one transaction in which use cases hand
+their events to the change, then the commit, then those events are published and their
+after-commit effects run (print workers woken, credentials forgotten). :meth:`Services.run` is
+the one-call form. The domain returns events; it never calls caches or publishers::
+
+    with app.change() as tx:
+        ticket = tx.take(calling.call_next(tx.s, app.config, app.clock, actor, site, counter))
+        body = ticket_body(tx.s, app, ticket)     # presented inside the transaction
+    # committed and published here
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app
@@ -26,6 +33,7 @@ from kiosk.settings import Settings
 
 if TYPE_CHECKING:
     from flask_socketio import SocketIO
+    from sqlalchemy.orm import Session
 
     from kiosk.auth import TokenCache
     from kiosk.domain.presence import Presence
@@ -37,6 +45,24 @@ T = TypeVar("T")
 
 class SchemaError(Exception):
     pass
+
+
+@dataclass
+class Change:
+    """One open change: its session and the events its use cases returned so far."""
+
+    s: Session
+    events: list[Any] = field(default_factory=list)
+
+    def take(self, outcome: tuple[T, Iterable[Any]]) -> T:
+        """Keep the events of a use case's ``(result, events)`` and return its result."""
+        result, events = outcome
+        self.events.extend(events)
+        return result
+
+    def add(self, events: Iterable[Any]) -> None:
+        """Keep events a use case returned on their own."""
+        self.events.extend(events)
 
 
 @dataclass
@@ -53,16 +79,22 @@ class Services:
     presence: Presence | None = None
     wake_printers: Callable[[], None] = lambda: None  # set when print workers start
 
-    def run(self, use_case: Callable[..., tuple[T, list[Any]]], *args: Any, **kwargs: Any) -> T:
-        """Run ``use_case(session, config, clock, *args, **kwargs)``, which returns
-        ``(result, events)``, in one transaction; once it has committed, publish the events
-        and run their effects. Returns the result."""
+    @contextmanager
+    def change(self) -> Iterator[Change]:
+        """One transaction; once it has committed, the events handed to the change are
+        published and their effects run. Nothing is published if the block raises."""
         with self.db.transaction() as s:
-            result, events = use_case(s, self.config, self.clock, *args, **kwargs)
-            if any(isinstance(e, CredentialsRevoked) for e in events):
+            tx = Change(s)
+            yield tx
+            if any(isinstance(e, CredentialsRevoked) for e in tx.events):
                 mark_auth_changed(s)  # every process forgets cached credentials on commit
-        self.after_commit(events)
-        return result
+        self.after_commit(tx.events)
+
+    def run(self, use_case: Callable[..., tuple[T, Iterable[Any]]], *args: Any, **kwargs: Any) -> T:
+        """Run ``use_case(session, config, clock, *args, **kwargs)``, which returns
+        ``(result, events)``, as one change (see :meth:`change`). Returns the result."""
+        with self.change() as tx:
+            return tx.take(use_case(tx.s, self.config, self.clock, *args, **kwargs))
 
     def after_commit(self, events: Iterable[Any]) -> None:
         """Publish committed events and run their effects."""
@@ -128,4 +160,4 @@ def ctx() -> Services:
     return current_app.extensions["motcua"]  # type: ignore[no-any-return]
 
 
-__all__ = ["SchemaError", "Services", "build", "ctx"]
+__all__ = ["Change", "SchemaError", "Services", "build", "ctx"]

@@ -1,5 +1,7 @@
 """HTTP API v1. Every endpoint is declared with :func:`endpoint`, which validates the body
-with the same pydantic model the OpenAPI document is generated from."""
+with the same pydantic model the OpenAPI document is generated from. Under test, every answer
+with the declared status is checked against the declared response model too, so the document
+cannot drift from what the views really send."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, request
-from pydantic import BaseModel, ValidationError
+from flask import Blueprint, current_app, request
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kiosk.auth import Caller, current_caller
 from kiosk.domain.errors import DomainError, Forbidden, InvalidInput
@@ -76,6 +78,8 @@ def endpoint(
         )
     )
 
+    declared = TypeAdapter(response) if response is not None else None
+
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(**kwargs: Any) -> Any:
@@ -83,12 +87,24 @@ def endpoint(
                 kwargs["caller"] = require(who)
             if body is not None:
                 kwargs["body"] = parse_body(body)
-            return view(**kwargs)
+            result = view(**kwargs)
+            if declared is not None and current_app.testing:
+                result = _check_response(result, declared, status)
+            return result
 
         bp.add_url_rule(rule, view.__name__, wrapper, methods=[method])
         return wrapper
 
     return decorate
+
+
+def _check_response(result: Any, declared: TypeAdapter[Any], status: int) -> Any:
+    """The answer as Flask sends it; raises pydantic's ValidationError (a failing test) when a
+    JSON answer with the declared status does not match the declared model."""
+    resp = current_app.make_response(result)
+    if resp.status_code == status and resp.is_json:
+        declared.validate_python(resp.get_json())
+    return resp
 
 
 def require(who: tuple[str, ...]) -> Caller:

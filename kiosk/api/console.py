@@ -15,9 +15,9 @@ from kiosk.api.present import ticket_body
 from kiosk.api.schemas import Code, In, Out, TicketOut
 from kiosk.auth import Caller
 from kiosk.domain import supervision
-from kiosk.domain.calling import counter_config
 from kiosk.domain.clock import local
 from kiosk.domain.console import Board, TicketRow, counter_board, find_today, ticket_to_rate
+from kiosk.domain.counters import counter_config
 from kiosk.domain.errors import Forbidden
 from kiosk.domain.tickets import check_site
 from kiosk.services import Services, ctx
@@ -331,9 +331,11 @@ def site_overview(caller: Caller, site: str) -> Any:
 )
 def counter_services(caller: Caller, site: str, counter: int, body: CounterServicesIn) -> Any:
     app = ctx()
-    with app.db.transaction() as s:
-        row, events = supervision.set_counter_services(
-            s, app.config, app.clock, caller.actor(), site, counter, body.services
+    with app.change() as tx:
+        row = tx.take(
+            supervision.set_counter_services(
+                tx.s, app.config, app.clock, caller.actor(), site, counter, body.services
+            )
         )
         out = {
             "number": row.number,
@@ -342,7 +344,6 @@ def counter_services(caller: Caller, site: str, counter: int, body: CounterServi
         }
     if not out["services"]:
         out["services"] = list(counter_config(app.config, site, counter)[1].services)
-    app.publisher.publish(events)
     return jsonify(out)
 
 
@@ -358,12 +359,13 @@ def counter_services(caller: Caller, site: str, counter: int, body: CounterServi
 )
 def grant_priority(caller: Caller, ticket_id: int, body: PriorityIn) -> Any:
     app = ctx()
-    with app.db.transaction() as s:
-        ticket, events = supervision.grant_priority(
-            s, app.config, app.clock, caller.actor(), ticket_id, body.group, body.reason
+    with app.change() as tx:
+        ticket = tx.take(
+            supervision.grant_priority(
+                tx.s, app.config, app.clock, caller.actor(), ticket_id, body.group, body.reason
+            )
         )
-        out = ticket_body(s, app, ticket)
-    app.publisher.publish(events)
+        out = ticket_body(tx.s, app, ticket)
     return jsonify(out)
 
 

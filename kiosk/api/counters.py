@@ -9,7 +9,7 @@ from flask import Response, jsonify, request
 from kiosk.api import endpoint, parse_body, schemas
 from kiosk.api.present import ticket_body
 from kiosk.auth import Caller
-from kiosk.domain import calling
+from kiosk.domain import calling, counters
 from kiosk.services import ctx
 
 
@@ -29,12 +29,13 @@ def call_next(caller: Caller, site: str, counter: int) -> Any:
     expected = calling.ANY_CURRENT
     if request.content_length:
         expected = parse_body(schemas.CallNextIn).current  # type: ignore[attr-defined]
-    with app.db.transaction() as s:
-        ticket, events = calling.call_next(
-            s, app.config, app.clock, caller.actor(), site, counter, expected=expected
+    with app.change() as tx:
+        ticket = tx.take(
+            calling.call_next(
+                tx.s, app.config, app.clock, caller.actor(), site, counter, expected=expected
+            )
         )
-        out = ticket_body(s, app, ticket) if ticket is not None else None
-    app.publisher.publish(events)
+        out = ticket_body(tx.s, app, ticket) if ticket is not None else None
     return jsonify(out) if out is not None else Response(status=204)
 
 
@@ -49,12 +50,13 @@ def call_next(caller: Caller, site: str, counter: int) -> Any:
 )
 def call_ticket(caller: Caller, site: str, counter: int, body: schemas.CallTicketIn) -> Any:
     app = ctx()
-    with app.db.transaction() as s:
-        ticket, events = calling.call_ticket(
-            s, app.config, app.clock, caller.actor(), site, counter, body.ticket
+    with app.change() as tx:
+        ticket = tx.take(
+            calling.call_ticket(
+                tx.s, app.config, app.clock, caller.actor(), site, counter, body.ticket
+            )
         )
-        out = ticket_body(s, app, ticket)
-    app.publisher.publish(events)
+        out = ticket_body(tx.s, app, ticket)
     return jsonify(out)
 
 
@@ -68,10 +70,11 @@ def call_ticket(caller: Caller, site: str, counter: int, body: schemas.CallTicke
 )
 def pause(caller: Caller, site: str, counter: int, body: schemas.PauseIn) -> Any:
     app = ctx()
-    with app.db.transaction() as s:
-        row, events = calling.pause_counter(
-            s, app.config, app.clock, caller.actor(), site, counter, body.reason
+    with app.change() as tx:
+        row = tx.take(
+            counters.pause_counter(
+                tx.s, app.config, app.clock, caller.actor(), site, counter, body.reason
+            )
         )
         out = {"number": row.number, "status": row.status, "pause_reason": row.pause_reason}
-    app.publisher.publish(events)
     return jsonify(out)

@@ -85,7 +85,8 @@ def print_checklist(caller: Caller, code: str, body: PrintChecklistIn) -> Any:
         pages=body.pages,
         copies=body.copies,
     )
-    with app.db.transaction() as s:
+    with app.change() as tx:
+        s = tx.s
         waiting = s.scalar(
             select(func.count())
             .select_from(PrintJob)
@@ -101,9 +102,8 @@ def print_checklist(caller: Caller, code: str, body: PrintChecklistIn) -> Any:
                 retry_after_s=10,
                 en="The printer is busy. Please wait for it to finish.",
             )
-        job_id = enqueue(s, printer, app.clock.now(), kind="document", payload=payload)
+        job_id = tx.take(enqueue(s, printer, app.clock.now(), kind="document", payload=payload))
         guide_usage.record_usage(s, business_day(app.clock), _kiosk(caller).site, "printed", code)
-    app.wake_printers()
     return jsonify({"id": job_id, "status": "queued"}), 202
 
 
@@ -178,22 +178,23 @@ def _issue(
     in one transaction that runs ``check`` first."""
     kiosk = _kiosk(caller)
     kiosk_limit(app, kiosk.id)
-    with app.db.transaction() as s:
+    with app.change() as tx:
+        s = tx.s
         check(s)
-        ticket, events = issue_ticket(
-            s,
-            app.config,
-            app.clock,
-            caller.actor(),
-            site=site,
-            service=service,
-            procedure=procedure,
-            printer=printer_key(app.config, app.settings, kiosk.name),
-            print_params={"base_url": base_url(app)},
+        ticket = tx.take(
+            issue_ticket(
+                s,
+                app.config,
+                app.clock,
+                caller.actor(),
+                site=site,
+                service=service,
+                procedure=procedure,
+                printer=printer_key(app.config, app.settings, kiosk.name),
+                print_params={"base_url": base_url(app)},
+            )
         )
         guide_usage.record_usage(s, business_day(app.clock), kiosk.site, event, procedure)
-    app.publisher.publish(events)
-    app.wake_printers()
     with app.db.read() as s:
         out = ticket_body(s, app, ticket)
     site_cfg = app.config.site(site)

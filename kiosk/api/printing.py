@@ -52,7 +52,8 @@ class PrinterStatusIn(schemas.In):
 )
 def reprint(caller: Caller, ticket_id: int, body: ReprintIn) -> Any:
     app = ctx()
-    with app.db.transaction() as s:
+    with app.change() as tx:
+        s = tx.s
         ticket = readable_ticket(s, caller, ticket_id)
         name = body.kiosk
         site = app.config.site(ticket.site)
@@ -68,12 +69,10 @@ def reprint(caller: Caller, ticket_id: int, body: ReprintIn) -> Any:
         if key is None:
             raise Conflict("Không có máy in nào cho phiếu này.", en="No printer for this ticket.")
         params = {"base_url": base_url(app), "lang": printjobs.job_language(s, ticket.id)}
-        ticket, events = printjobs.reprint(
-            s, ticket.id, key, caller.actor(), app.clock.now(), params
+        ticket = tx.take(
+            printjobs.reprint(s, ticket.id, key, caller.actor(), app.clock.now(), params)
         )
         out = ticket_body(s, app, ticket)
-    app.publisher.publish(events)
-    app.wake_printers()
     return jsonify(out)
 
 
@@ -97,14 +96,17 @@ def next_job(caller: Caller) -> Any:
     spec = spec_for(printer_uri(app.config, app.settings, key), app.settings.instance)
     deadline = time.monotonic() + wait
     while True:
-        with app.db.transaction() as s:
+        with app.change() as tx:
+            s = tx.s
             job = printjobs.claim_next(s, {key}, f"agent:{key}", app.clock.now())
             if job is not None:
                 try:
                     data = job_bytes(s, app, job, spec, app.settings.public_url)
-                except ValueError as exc:
-                    events = printjobs.finish(
-                        s, job.id, app.clock.now(), ok=False, error=str(exc), permanent=True
+                except ValueError as exc:  # a job that can never print: failed, and the next
+                    tx.add(
+                        printjobs.finish(
+                            s, job.id, app.clock.now(), ok=False, error=str(exc), permanent=True
+                        )
                     )
                     job, data = None, b""
                 else:
@@ -121,8 +123,6 @@ def next_job(caller: Caller) -> Any:
                     "data": base64.b64encode(data).decode(),
                 }
             )
-        if "events" in locals():
-            app.publisher.publish(events)
         if time.monotonic() >= deadline:
             return Response(status=204)
         time.sleep(POLL_S)
@@ -138,17 +138,19 @@ def next_job(caller: Caller) -> Any:
 )
 def job_result(caller: Caller, job_id: int, body: JobResultIn) -> Any:
     app = ctx()
-    with app.db.transaction() as s:
+    with app.change() as tx:
+        s = tx.s
         job = s.get(PrintJob, job_id)
         if job is None:
             raise NotFound(f"Không có lệnh in {job_id}.", en=f"No print job {job_id}.")
         if job.printer != caller.device.name:  # type: ignore[union-attr]
             raise Forbidden("Lệnh in của máy in khác.", en="A job of another printer.")
-        events = printjobs.finish(
-            s, job_id, app.clock.now(), ok=body.ok, error=body.error, permanent=body.permanent
+        tx.add(
+            printjobs.finish(
+                s, job_id, app.clock.now(), ok=body.ok, error=body.error, permanent=body.permanent
+            )
         )
         status = job.status
-    app.publisher.publish(events)
     return jsonify({"id": job_id, "status": status})
 
 

@@ -116,11 +116,6 @@ class PriorityGroupOut(Out):
     name_en: str
 
 
-class TransferIn(In):
-    service: Code
-    note: Annotated[str, StringConstraints(max_length=500)] | None = None
-
-
 class ActionIn(In):
     """Optional body of an action: ``transfer`` needs ``service``; ``resume`` and ``recall``
     accept ``counter``."""
@@ -186,10 +181,3 @@ class ErrorDetail(Out):
 
 class ErrorOut(Out):
     error: ErrorDetail
-
-
-class HealthOut(Out):
-    status: Literal["ok", "degraded", "down"]
-    database: dict[str, object]
-    message_queue: dict[str, object]
-    printers: list[dict[str, object]]

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from kiosk.api import endpoint, schemas
 from kiosk.auth import Caller
 from kiosk.config import Site
-from kiosk.domain.calling import counter_services
 from kiosk.domain.clock import business_day, local
+from kiosk.domain.counters import counter_services
 from kiosk.domain.errors import Forbidden, NotFound
 from kiosk.domain.queue import counter_rows, counter_status, display_state, service_status
 from kiosk.domain.waits import wait_minutes

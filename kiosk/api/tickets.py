@@ -63,22 +63,25 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     replayed = None
     for attempt in range(3):
         try:
-            with app.db.transaction() as s:
+            with app.change() as tx:
+                s = tx.s
                 if key is not None and caller.token_id is not None:
                     replayed = idempotency.replay(s, caller.token_id, key, fingerprint)
                     if replayed is not None:
                         break
-                ticket, events = issue_ticket(
-                    s,
-                    app.config,
-                    app.clock,
-                    actor,
-                    site=body.site,
-                    service=body.service,
-                    priority=body.priority,
-                    procedure=procedure,
-                    printer=printer,
-                    print_params=params,
+                ticket = tx.take(
+                    issue_ticket(
+                        s,
+                        app.config,
+                        app.clock,
+                        actor,
+                        site=body.site,
+                        service=body.service,
+                        priority=body.priority,
+                        procedure=procedure,
+                        printer=printer,
+                        print_params=params,
+                    )
                 )
                 # Usually from the estimator's cache: no query.
                 ticket.estimated_wait_s = estimated_wait(s, app, ticket, ticket.ahead)
@@ -94,10 +97,7 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     if replayed is not None:
         with app.db.read() as s:
             return jsonify(ticket_body(s, app, get_ticket(s, replayed))), 200
-    out = ticket_body(None, app, ticket)
-    app.publisher.publish(events)
-    app.wake_printers()
-    return jsonify(out), 201
+    return jsonify(ticket_body(None, app, ticket)), 201
 
 
 def kiosk_limit(app: Services, device_id: int) -> None:
@@ -198,18 +198,19 @@ def ticket_action(caller: Caller, ticket_id: int, action: str) -> Any:
             "Hãy chọn dịch vụ để chuyển phiếu.", en="'service' is required.", field="service"
         )
     app = ctx()
-    with app.db.transaction() as s:
-        ticket, events = calling.act(
-            s,
-            app.config,
-            app.clock,
-            caller.actor(),
-            ticket_id,
-            action,
-            body.model_dump(exclude_none=True),
+    with app.change() as tx:
+        ticket = tx.take(
+            calling.act(
+                tx.s,
+                app.config,
+                app.clock,
+                caller.actor(),
+                ticket_id,
+                action,
+                body.model_dump(exclude_none=True),
+            )
         )
-        out = ticket_body(s, app, ticket)
-    app.publisher.publish(events)
+        out = ticket_body(tx.s, app, ticket)
     return jsonify(out)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain import accounts
 from kiosk.domain.accounts import DeviceInfo, UserInfo, user_info
 from kiosk.domain.errors import Forbidden, InvalidInput
+from kiosk.domain.events import CredentialsRevoked
 from kiosk.domain.tickets import Actor, audit
 from kiosk.models import Device, User
 
@@ -54,11 +55,13 @@ def logged_in(
 
 def sign_out(
     s: Session, user: UserInfo, session_id: str | None, address: str | None, now: datetime
-) -> None:
+) -> tuple[None, list[CredentialsRevoked]]:
     """End the session on the server (a copy of the cookie no longer works) and audit it."""
+    events: list[CredentialsRevoked] = []
     if session_id:
-        accounts.end_session(s, session_id)
+        _, events = accounts.end_session(s, session_id)
     audit(s, "logout", now, actor_of(user, address), site=user.site)
+    return None, events
 
 
 def enrolled(s: Session, device: DeviceInfo, address: str | None, now: datetime) -> None:
@@ -74,7 +77,9 @@ def enrolled(s: Session, device: DeviceInfo, address: str | None, now: datetime)
     )
 
 
-def disable_user(s: Session, actor: Actor, username: str, now: datetime) -> UserInfo:
+def disable_user(
+    s: Session, actor: Actor, username: str, now: datetime
+) -> tuple[UserInfo, list[CredentialsRevoked]]:
     """An admin disables ``username`` at once (sessions and tokens). Admins cannot lock
     themselves out this way."""
     if actor.role != "admin":
@@ -86,9 +91,9 @@ def disable_user(s: Session, actor: Actor, username: str, now: datetime) -> User
             en="You cannot disable yourself.",
             field="username",
         )
-    accounts.disable_user(s, username)
+    _, events = accounts.disable_user(s, username)
     audit(s, "user_disabled", now, actor, site=user.site, username=user.username)
-    return user_info(user)
+    return user_info(user), events
 
 
 def actor_of(user: UserInfo, address: str | None) -> Actor:

@@ -15,8 +15,8 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
-from kiosk.db import mark_auth_changed
 from kiosk.domain.errors import Conflict, InvalidInput, NotFound
+from kiosk.domain.events import CredentialsRevoked
 from kiosk.models import ApiToken, Device, StaffSession, User
 
 ROLES = ("staff", "supervisor", "admin")
@@ -72,8 +72,9 @@ def add_user(
     return user
 
 
-def disable_user(s: Session, name: str) -> User:
-    """Disable at once: bump the epoch (sessions) and revoke every token."""
+def disable_user(s: Session, name: str) -> tuple[User, list[CredentialsRevoked]]:
+    """Disable at once: bump the epoch (sessions) and revoke every token. The event makes
+    every process forget cached credentials and close the user's sockets once committed."""
     user = s.scalar(select(User).where(User.username == name))
     if user is None:
         raise NotFound(f"no user {name!r}", what="user")
@@ -81,8 +82,7 @@ def disable_user(s: Session, name: str) -> User:
     user.epoch += 1
     s.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked=True))
     s.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
-    mark_auth_changed(s)
-    return user
+    return user, [CredentialsRevoked(user_id=user.id)]
 
 
 def hash_password(password: str) -> str:
@@ -126,11 +126,11 @@ def open_session(s: Session, user_id: int, now: datetime) -> str:
     return sid
 
 
-def end_session(s: Session, sid: str) -> bool:
-    """Delete the session: every copy of its cookie stops working. True if it existed."""
+def end_session(s: Session, sid: str) -> tuple[bool, list[CredentialsRevoked]]:
+    """Delete the session: every copy of its cookie stops working. True if it existed; the
+    event has open Socket.IO connections of that session re-checked once committed."""
     done = s.execute(delete(StaffSession).where(StaffSession.id_hash == hash_token(sid)))
-    mark_auth_changed(s)  # open Socket.IO connections of that session are re-checked
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    return bool(done.rowcount), [CredentialsRevoked()]  # type: ignore[attr-defined]
 
 
 _SESSION_USER = (

@@ -1,5 +1,5 @@
 """Counters: call the next ticket (priority policy, atomic claim), call a given ticket, and the
-per-counter actions (recall, start, done, no-show, requeue, hold, resume, transfer, pause).
+per-counter actions (recall, start, done, no-show, requeue, hold, resume, transfer).
 
 The claim is safe under concurrency on both databases. On PostgreSQL the candidate row is
 selected ``FOR UPDATE SKIP LOCKED`` and moved by a conditional UPDATE whose row count is
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Counter, PriorityPolicy, Site
 from kiosk.domain.clock import Clock, business_day, local
+from kiosk.domain.counters import counter_config, counter_services, lock_counter
 from kiosk.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from kiosk.domain.events import CounterChanged, DisplayEventAdded, TicketCalled, TicketChanged
 from kiosk.domain.tickets import (
@@ -49,50 +50,6 @@ PAST = {
 }
 # How long after a no-show the counter may take it back (a tap on the wrong button).
 UNDO_NO_SHOW_S = 600
-
-
-def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
-    site_cfg = cfg.site(site)
-    if site_cfg is None:
-        raise NotFound(f"Không có điểm tiếp nhận {site!r}.", what="site")
-    counter = site_cfg.counter(number)
-    if counter is None:
-        raise NotFound(f"Không có quầy số {number} tại {site}.", what="counter")
-    return site_cfg, counter
-
-
-def lock_counter(s: Session, site: str, number: int) -> CounterState:
-    """The counter's state row, created if missing, locked for this transaction."""
-    params = {"site": site, "number": number}
-    s.execute(_ENSURE_COUNTER[s.get_bind().dialect.name], params)
-    return s.scalars(_LOCK_COUNTER, params).one()
-
-
-def _ensure_counter_statement(insert: Any) -> Any:
-    return (
-        insert(CounterState.__table__)
-        .values(
-            site=bindparam("site"), number=bindparam("number"), status="closed", normal_streak=0
-        )
-        .on_conflict_do_nothing()
-    )
-
-
-# Statements built once (building one costs more than running it): call-next runs them all.
-_ENSURE_COUNTER = by_dialect(_ensure_counter_statement)
-_LOCK_COUNTER = (
-    select(CounterState)
-    .where(CounterState.site == bindparam("site"), CounterState.number == bindparam("number"))
-    .with_for_update()
-    .execution_options(populate_existing=True)
-)
-
-
-def counter_services(row: CounterState | None, counter: Counter, today: date) -> tuple[str, ...]:
-    """The services a counter calls, in order: today's override, else the configured list."""
-    if row is not None and row.services_override and row.override_day == today:
-        return tuple(row.services_override)
-    return counter.services
 
 
 def wants_priority_first(policy: PriorityPolicy, normal_streak: int) -> bool:
@@ -504,37 +461,3 @@ def _recall_or_resume(
             recall=action == "recall",
         )
     ]
-
-
-def pause_counter(
-    s: Session,
-    cfg: Config,
-    clock: Clock,
-    actor: Actor,
-    site: str,
-    number: int,
-    reason: str | None,
-) -> tuple[CounterState, list[Event]]:
-    """Pause (with a reason) or, with ``reason=None``, resume a counter."""
-    check_site(actor, site)
-    counter_config(cfg, site, number)
-    now = clock.now()
-    row = lock_counter(s, site, number)
-    if reason is not None:
-        reason = reason.strip()
-        if not reason or len(reason) > 200:
-            raise InvalidInput("Hãy ghi lý do tạm dừng (tối đa 200 ký tự).", field="reason")
-        row.status, row.pause_reason = "paused", reason
-    else:
-        row.status, row.pause_reason = ("serving" if row.current_ticket_id else "idle"), None
-    row.updated_at = now
-    audit(
-        s,
-        "counter_paused" if reason else "counter_resumed",
-        now,
-        actor,
-        site=site,
-        counter=number,
-        reason=reason,
-    )
-    return row, [CounterChanged(site, number, row.status)]

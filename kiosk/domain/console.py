@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Counter, Site
-from kiosk.domain.calling import counter_config, counter_services
 from kiosk.domain.clock import Clock, business_day
+from kiosk.domain.counters import counter_config, counter_services
 from kiosk.domain.errors import NotFound
 from kiosk.domain.tickets import ACTIVE, WAITING
 from kiosk.models import CounterState, Rating, Ticket, TicketEvent, User

@@ -19,7 +19,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
-from kiosk.db import mark_auth_changed
 from kiosk.domain.accounts import DeviceInfo, hash_token
 from kiosk.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kiosk.domain.events import CredentialsRevoked
@@ -228,9 +227,9 @@ def revoke_device(
     s: Session, cfg: Config, now: datetime, name: str, actor: Actor | None = None
 ) -> tuple[Revoked, list[CredentialsRevoked]]:
     """Take every credential of device ``name`` away at once: its bearer token, every browser
-    enrolled with it and its unused enrollment links. Cached resolutions are dropped when the
-    transaction commits; the returned event tells the realtime layer to close the device's
-    open connections. The device itself stays: ``issue_link`` enrolls a replacement."""
+    enrolled with it and its unused enrollment links. The returned event has cached resolutions
+    dropped in every process once committed and the device's open connections closed. The
+    device itself stays: ``issue_link`` enrolls a replacement."""
     device = find_device(s, name)
     live = ApiToken.device_id == device.id, ApiToken.revoked.is_(False)
     kinds = list(s.scalars(select(ApiToken.kind).where(*live)))
@@ -245,7 +244,6 @@ def revoke_device(
         .values(revoked=True)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
-    mark_auth_changed(s)
     audit(
         s,
         "device_revoked",

@@ -37,10 +37,10 @@ from sqlalchemy.orm import Session
 from kiosk.domain.upsert import by_dialect
 from kiosk.models import PrintJob, Ticket, TicketEvent, TicketNumber
 
-_NUMBERS = TicketNumber.__table__
-_TICKETS = Ticket.__table__
-_EVENTS = TicketEvent.__table__
-_JOBS = PrintJob.__table__
+_NUMBERS, _TICKETS, _EVENTS, _JOBS = (
+    Ticket.metadata.tables[model.__tablename__]
+    for model in (TicketNumber, Ticket, TicketEvent, PrintJob)
+)
 
 
 def format_number(prefix: str, seq: int) -> str:

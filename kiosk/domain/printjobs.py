@@ -20,7 +20,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from kiosk.domain.errors import NotFound
-from kiosk.domain.events import TicketChanged
+from kiosk.domain.events import PrintQueued, TicketChanged
 from kiosk.domain.tickets import Actor, record
 from kiosk.models import PrinterStatus, PrintJob, Ticket
 
@@ -47,7 +47,8 @@ def enqueue(
     ticket_id: int | None = None,
     kind: str = "ticket",
     payload: dict[str, Any] | None = None,
-) -> int:
+) -> tuple[int, list[PrintQueued]]:
+    """Queue a job for ``printer``; returns its id and the event that wakes the printer."""
     job = PrintJob(
         printer=printer,
         kind=kind,
@@ -60,7 +61,7 @@ def enqueue(
     )
     s.add(job)
     s.flush()
-    return job.id
+    return job.id, [PrintQueued(printer)]
 
 
 def claim_next(
@@ -183,14 +184,15 @@ def reprint(
     actor: Actor,
     now: datetime,
     payload: dict[str, Any] | None = None,
-) -> tuple[Ticket, list[TicketChanged]]:
+) -> tuple[Ticket, list[TicketChanged | PrintQueued]]:
     ticket = s.get(Ticket, ticket_id)
     if ticket is None:
         raise NotFound(f"Không có phiếu số {ticket_id}.", what="ticket")
-    enqueue(s, printer, now, ticket_id=ticket.id, payload=payload)
+    _, queued = enqueue(s, printer, now, ticket_id=ticket.id, payload=payload)
     ticket.print_status = "queued"
     record(s, ticket, "reprint_requested", now, actor, printer=printer)
-    return ticket, [TicketChanged(ticket.id, ticket.site, "reprint", ticket.status, ticket.counter)]
+    changed = TicketChanged(ticket.id, ticket.site, "reprint", ticket.status, ticket.counter)
+    return ticket, [changed, *queued]
 
 
 def last_printed_bytes(s: Session, ticket_id: int) -> bytes | None:

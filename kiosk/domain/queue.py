@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Service, Site
 from kiosk.domain import hours, numbering
-from kiosk.domain.calling import counter_services
 from kiosk.domain.clock import Clock, business_day, local
+from kiosk.domain.counters import counter_services
 from kiosk.domain.tickets import ACTIVE, WAITING
 from kiosk.models import CounterState, DisplayEvent, DisplaySeq, Ticket
 
@@ -87,12 +87,14 @@ class Estimator:
                 ).where(CounterState.site == site.code)
             )
         }
-        staffed = sum(
-            1
-            for c in site.counters
-            if (r := rows.get(c.number)) is not None
-            and r.status in STAFFED
-            and service.code in counter_services(r, c, today)
+        staffed = len(
+            [
+                c
+                for c in site.counters
+                if (r := rows.get(c.number)) is not None
+                and r.status in STAFFED
+                and service.code in counter_services(r, c, today)
+            ]
         )
         return staffed or len(configured)
 

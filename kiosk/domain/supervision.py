@@ -12,9 +12,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
-from kiosk.domain.calling import counter_config, counter_services, lock_counter
 from kiosk.domain.clock import Clock, business_day
 from kiosk.domain.console import TicketRow, ticket_row, waiting_by_priority_then_order
+from kiosk.domain.counters import counter_config, counter_services, lock_counter
 from kiosk.domain.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from kiosk.domain.events import CounterChanged, TicketChanged
 from kiosk.domain.tickets import (

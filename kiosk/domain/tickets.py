@@ -44,7 +44,7 @@ class Actor:
         return self.user_id is not None
 
 
-_INSERT_EVENT = insert(TicketEvent.__table__)
+_INSERT_EVENT = insert(TicketEvent.metadata.tables[TicketEvent.__tablename__])
 
 
 def record(
@@ -80,16 +80,18 @@ def event_row(
 
 def audit(s: Session, action: str, at: datetime, actor: Actor, **fields: Any) -> None:
     """Append one row to the audit log (priority decisions, out-of-order calls, admin acts)."""
-    columns = {k: fields.pop(k) for k in ("site", "ticket_id", "counter") if k in fields}
-    row = dict(
-        at=at,
-        action=action,
-        user_id=actor.user_id,
-        device_id=actor.device_id,
-        address=actor.address,
-        details=fields or None,
+    columns: dict[str, Any] = {
+        k: fields.pop(k) for k in ("site", "ticket_id", "counter") if k in fields
+    }
+    row: dict[str, Any] = {
+        "at": at,
+        "action": action,
+        "user_id": actor.user_id,
+        "device_id": actor.device_id,
+        "address": actor.address,
+        "details": fields or None,
         **columns,
-    )
+    }
     s.add(AuditEntry(**row))  # flushed in order with the session's other new rows
 
 

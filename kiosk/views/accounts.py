@@ -111,9 +111,11 @@ def logout() -> Any:
     principal = principal_from_session()
     if principal is not None and principal.user is not None:
         app = ctx()
-        with app.db.transaction() as s:
-            access.sign_out(
-                s, principal.user, session.get("sid"), request.remote_addr, app.clock.now()
+        with app.change() as tx:
+            tx.take(
+                access.sign_out(
+                    tx.s, principal.user, session.get("sid"), request.remote_addr, app.clock.now()
+                )
             )
     keep_lang = session.get("lang")
     session.clear()

@@ -91,9 +91,9 @@ def users() -> Any:
 @staff_page("admin")
 def disable(name: str) -> Any:
     app = ctx()
-    with app.db.transaction() as s:
-        actor = access.actor_of(g.user, request.remote_addr)
-        access.disable_user(s, actor, name, app.clock.now())
+    actor = access.actor_of(g.user, request.remote_addr)
+    with app.change() as tx:
+        tx.take(access.disable_user(tx.s, actor, name, app.clock.now()))
     return redirect(url_for("admin.users"))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from kiosk.device_cookie import device_here
-from kiosk.domain.calling import counter_config
+from kiosk.domain.counters import counter_config
 from kiosk.services import ctx
 from kiosk.views.home import not_enrolled_page
 

@@ -299,8 +299,8 @@ def test_disabled_user_loses_tokens_at_once(actions: Actions, app: Any) -> None:
 
     token = actions.user("bob", "staff")
     assert actions.issue(token).status_code == 201
-    with app.extensions["motcua"].db.transaction() as s:
-        disable_user(s, "bob")
+    with app.extensions["motcua"].change() as tx:
+        tx.take(disable_user(tx.s, "bob"))
     assert actions.issue(token).status_code == 401
 
 
@@ -365,3 +365,29 @@ def test_healthz(client: Any) -> None:
     body = client.get("/healthz").get_json()
     assert body["status"] == "ok" and body["database"]["ok"] is True
     assert body["message_queue"]["ok"] is True and isinstance(body["printers"], list)
+
+
+def test_answers_are_checked_against_their_declared_models(app: Any) -> None:
+    """Under test every declared answer is validated: a view that drifts from its model fails."""
+    from flask import jsonify
+    from pydantic import TypeAdapter, ValidationError
+
+    from kiosk.api import _check_response
+    from kiosk.api.schemas import SiteOut
+
+    declared = TypeAdapter(list[SiteOut])
+    with app.test_request_context():
+        good = [
+            {
+                "code": "hall",
+                "name": "Hội trường",
+                "address": "x",
+                "name_en": "Hall",
+                "guide": False,
+            }
+        ]
+        assert _check_response(jsonify(good), declared, 200).status_code == 200
+        with pytest.raises(ValidationError):
+            _check_response(jsonify([{"code": "hall"}]), declared, 200)
+        # Other statuses (errors, 204) are not the declared answer.
+        assert _check_response((jsonify({"error": {}}), 404), declared, 200).status_code == 404

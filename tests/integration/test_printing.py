@@ -160,7 +160,7 @@ def test_printer_that_accepts_and_never_reads_times_out(printing_app: Any) -> No
     m = printing_app.extensions["motcua"]
     try:
         with m.db.transaction() as s:
-            job_id = printjobs.enqueue(
+            job_id, _ = printjobs.enqueue(
                 s,
                 "kiosk-1",
                 m.clock.now(),
@@ -370,9 +370,9 @@ def test_a_busy_printer_gets_no_second_job_from_another_worker(
     time, in order, while another printer's jobs go on."""
     m = printing_app.extensions["motcua"]
     with m.db.transaction() as s:
-        first = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
-        second = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
-        other = printjobs.enqueue(s, "kiosk-2", m.clock.now(), kind="document", payload={})
+        first, _ = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
+        second, _ = printjobs.enqueue(s, "kiosk-1", m.clock.now(), kind="document", payload={})
+        other, _ = printjobs.enqueue(s, "kiosk-2", m.clock.now(), kind="document", payload={})
     with m.db.transaction() as s:
         assert printjobs.claim_next(s, None, "process-a", m.clock.now()).id == first  # type: ignore[union-attr]
     with m.db.transaction() as s:

@@ -75,8 +75,8 @@ def test_disabling_ends_every_session_of_the_user(app: Any, actions: Actions) ->
     from kiosk.domain import accounts
 
     m = app.extensions["motcua"]
-    with m.db.transaction() as s:
-        accounts.disable_user(s, "anna")
+    with m.change() as tx:
+        tx.take(accounts.disable_user(tx.s, "anna"))
     assert one.get("/counter").status_code == 302
     assert two.get("/counter").status_code == 302
 

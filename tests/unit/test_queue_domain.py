@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kiosk.config import Config, PriorityPolicy
 from kiosk.db import Database
-from kiosk.domain import calling
+from kiosk.domain import calling, counters
 from kiosk.domain.clock import FixedClock
 from kiosk.domain.errors import (
     DailyCapReached,
@@ -381,10 +381,10 @@ def test_staff_of_another_site_cannot_act(q: Q) -> None:
 
 def test_pause_and_resume_counter(q: Q) -> None:
     with q.db.transaction() as s:
-        row, _ = calling.pause_counter(s, q.cfg, q.clock, STAFF, "hall", 1, "họp giao ban")
+        row, _ = counters.pause_counter(s, q.cfg, q.clock, STAFF, "hall", 1, "họp giao ban")
         assert (row.status, row.pause_reason) == ("paused", "họp giao ban")
     with q.db.transaction() as s:
-        row, _ = calling.pause_counter(s, q.cfg, q.clock, STAFF, "hall", 1, None)
+        row, _ = counters.pause_counter(s, q.cfg, q.clock, STAFF, "hall", 1, None)
         assert row.status == "idle"
 
 
