@@ -63,6 +63,8 @@ HOME_COUNT = 6
 POPULAR_DAYS = 30
 # The scripts and styles the service worker keeps; their content decides its version.
 SHELL = (
+    "css/theme.css",
+    "js/motcua.js",
     "guide/guide.css",
     "guide/engine.js",
     "guide/finder.js",

@@ -12,34 +12,21 @@
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
   function create({ csrf, lang, Link, S }) {
+    // The pages' one API helper; here it also tells the link watcher whether the server
+    // answered (a refusal is an answer, a network error or a 5xx is not).
     async function api(method, path, payload) {
-      const headers = { Accept: "application/json", "Accept-Language": lang() };
-      const init = { method, headers, credentials: "same-origin", cache: "no-store" };
-      if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-      if (payload !== undefined) {
-        headers["Content-Type"] = "application/json";
-        init.body = JSON.stringify(payload);
-      }
-      let resp;
       try {
-        resp = await fetch(path, init);
+        const json = await window.Motcua.api(method, path, payload, {
+          lang: lang(), headers: { "X-CSRF-Token": csrf },
+        });
+        Link.online = true;
+        return json;
       } catch (err) {
-        Link.online = false;
-        err.offline = true;
+        const answered = err instanceof window.Motcua.ApiError;
+        Link.online = answered && err.status < 500;
+        if (!answered) err.offline = true;
         throw err;
       }
-      Link.online = resp.status < 500;
-      let json = null;
-      if (resp.status !== 204) {
-        try { json = await resp.json(); } catch (_) { json = null; }
-      }
-      if (!resp.ok) {
-        const err = new Error((json && json.error && json.error.message) || `HTTP ${resp.status}`);
-        err.status = resp.status;
-        err.code = json && json.error && json.error.code;
-        throw err;
-      }
-      return json;
     }
 
     // --- queue figures --------------------------------------------------------------------
