@@ -29,8 +29,8 @@ def issue_link(actions: Actions, name: str) -> str:
 
 def revoke(actions: Actions, name: str) -> None:
     m = actions.m
-    with m.db.transaction() as s:
-        devices.revoke_device(s, m.config, m.clock.now(), name)
+    with m.change() as tx:  # as the command line does: the change drops cached credentials
+        tx.take(devices.revoke_device(tx.s, m.config, m.clock.now(), name))
 
 
 def cookie(client: Any) -> list[str]:
