@@ -87,7 +87,7 @@ class Ticket(Base):
     # these keep the first call, the counter of the latest call and how often it moved.
     first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_counter: Mapped[int | None] = mapped_column(Integer)
-    transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    transfers: Mapped[int] = mapped_column(Integer, server_default="0")
     kiosk_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     print_status: Mapped[str] = mapped_column(String(8), default="none")

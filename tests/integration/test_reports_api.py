@@ -150,8 +150,9 @@ def test_who_may_read_reports(played: Actions) -> None:
         ("site=" + "h" * 5000 + "&from=2026-11-25&to=2026-11-25", 422),
     ],
 )
-def test_hostile_parameters_are_clean_4xx(played: Actions, query: str, status: int) -> None:
-    reply = get(played, query, **{"Accept-Language": "en"})
+def test_hostile_parameters_are_clean_4xx(actions: Actions, query: str, status: int) -> None:
+    boss = actions.user("boss", "supervisor")
+    reply = get(actions, query, boss, **{"Accept-Language": "en"})
     assert reply.status_code == status
     if status != 400:
         error = reply.get_json()["error"]
