@@ -88,7 +88,11 @@ def play(a: Actions, clock: Any) -> dict[str, int]:
     ok(a.act(anna, ids["T5"], "resume", {"counter": 1}))
     to(f"{D2} 11:30")
     ok(a.act(anna, ids["T5"], "done"))
-    post(tab, f"/api/v1/tickets/{ids['T5']}/rating", {"score": 2, "reasons": ["attitude", "long_wait"]})
+    post(
+        tab,
+        f"/api/v1/tickets/{ids['T5']}/rating",
+        {"score": 2, "reasons": ["attitude", "long_wait"]},
+    )
     # Counter 1 pauses 11:31–11:39 (480 s).
     to(f"{D2} 11:31")
     post(anna, "/api/v1/counters/hall/1/pause", {"reason": "Nghỉ giải lao"})
@@ -140,8 +144,9 @@ TOTALS = figures(
 )
 BY_COUNTER = {
     # T1, T3, T4, T5: waits 1200, 600, 1800, 300; services 300, 1200, 1500.
-    1: figures(4, 3, 1, 0, 0, (975.0, 900.0, 1800.0), (1000.0, 1200.0, 1500.0), 0.75,
-               {"2": 1, "4": 1}),
+    1: figures(
+        4, 3, 1, 0, 0, (975.0, 900.0, 1800.0), (1000.0, 1200.0, 1500.0), 0.75, {"2": 1, "4": 1}
+    ),
     2: figures(1, 1, 0, 0, 1, (300.0, 300.0, 300.0), (900.0, 900.0, 900.0), 1.0),  # T2
     None: figures(2, 0, 0, 1),  # T6 waiting, T7 cancelled: never called
 }
@@ -149,20 +154,22 @@ BY_OFFICER = {"anna": BY_COUNTER[1], "binh": BY_COUNTER[2], None: BY_COUNTER[Non
 BY_DAY = {
     D1: figures(1, 1, 0, 0, 0, (1200.0, 1200.0, 1200.0), (300.0, 300.0, 300.0), 1.0),
     # T2…T7: waits 300 600 1800 300 → mean 750, median 450, p90 1800; services 900 1200 1500.
-    D2: figures(6, 3, 1, 1, 1, (750.0, 450.0, 1800.0), (1200.0, 1200.0, 1500.0), 0.75,
-                {"2": 1, "4": 1}),
+    D2: figures(
+        6, 3, 1, 1, 1, (750.0, 450.0, 1800.0), (1200.0, 1200.0, 1500.0), 0.75, {"2": 1, "4": 1}
+    ),
 }
 BY_SERVICE = {
     # T1 T2 T4 T5 T7 (as issued; T2 moved to civil but counts where it was issued).
-    "cert": figures(5, 4, 0, 1, 1, (900.0, 750.0, 1800.0), (975.0, 1050.0, 1500.0), 0.75,
-                    {"2": 1, "4": 1}),
+    "cert": figures(
+        5, 4, 0, 1, 1, (900.0, 750.0, 1800.0), (975.0, 1050.0, 1500.0), 0.75, {"2": 1, "4": 1}
+    ),
     "civil": figures(2, 0, 1, 0, 0, (600.0, 600.0, 600.0), level=1.0),  # T3, T6
 }
 BY_PRIORITY = {
-    None: figures(6, 3, 1, 1, 1, (975.0, 900.0, 1800.0), (800.0, 900.0, 1200.0), 0.75,
-                  {"4": 1}),
-    "elderly": figures(1, 1, 0, 0, 0, (300.0, 300.0, 300.0), (1500.0, 1500.0, 1500.0), 1.0,
-                       {"2": 1}),
+    None: figures(6, 3, 1, 1, 1, (975.0, 900.0, 1800.0), (800.0, 900.0, 1200.0), 0.75, {"4": 1}),
+    "elderly": figures(
+        1, 1, 0, 0, 0, (300.0, 300.0, 300.0), (1500.0, 1500.0, 1500.0), 1.0, {"2": 1}
+    ),
 }
 # By local hour of issue: 09 T2 T3, 10 T4, 11 T5 T6 T7, 23 T1 (12…22 empty rows).
 HOUR_ISSUED = {9: 2, 10: 1, 11: 3, 23: 1}

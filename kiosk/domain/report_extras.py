@@ -79,7 +79,9 @@ def pauses(s: Session, clock: Clock, q: ReportQuery) -> tuple[list[PauseTime], d
 
     def close(counter: int, until: datetime) -> None:
         reason, since = open_.pop(counter)
-        day_end = datetime.combine(local(clock, since).date() + timedelta(days=1), time(0), clock.tz)
+        day_end = datetime.combine(
+            local(clock, since).date() + timedelta(days=1), time(0), clock.tz
+        )
         seconds = int((min(until, day_end) - since).total_seconds())
         by_reason[reason].append(seconds)
         by_counter[counter] += seconds
@@ -106,9 +108,9 @@ def counter_use(s: Session, clock: Clock, site: Site, q: ReportQuery) -> list[Co
             func.sum(seconds_between(s, Ticket.finished_at, Ticket.first_called_at))
             .filter(Ticket.status == "done")
             .label("busy"),
-            seconds_between(s, func.max(Ticket.finished_at), func.min(Ticket.first_called_at)).label(
-                "span"
-            ),
+            seconds_between(
+                s, func.max(Ticket.finished_at), func.min(Ticket.first_called_at)
+            ).label("span"),
         )
         .select_from(Ticket)
         .outerjoin(User, User.id == Ticket.officer_id)
