@@ -248,10 +248,19 @@ def group(cfg: Config, site: Site, q: ReportQuery, facts: list[Fact]) -> Report:
 def build_report(
     s: Session, cfg: Config, clock: Clock, q: ReportQuery, allowed_site: str | None
 ) -> Report:
-    """The report of ``q`` for a caller limited to ``allowed_site`` (None: every site).
-    Raises what :func:`check_query` raises."""
+    """The report of ``q`` for a caller limited to ``allowed_site`` (None: every site),
+    computed by the database (:mod:`kiosk.domain.report_sql`). Raises what
+    :func:`check_query` raises."""
+    from kiosk.domain.report_sql import grouped_figures
+
     site = check_query(cfg, allowed_site, q)
-    return group(cfg, site, q, load_facts(s, cfg, clock, site, q))
+    found, totals = grouped_figures(s, cfg, clock, site, q.by, q.start, filtered(q))
+    empty = figures([], cfg.settings.rating.scale)
+    rows = tuple(
+        Row(k.isoformat() if isinstance(k, date) else k, found.get(k, empty))
+        for k in _keys(cfg, site, q, set(found))
+    )
+    return Report(site, q.start, q.end, q.by, q.filters, totals, rows)
 
 
 def period(kind: str, anchor: date) -> tuple[date, date]:

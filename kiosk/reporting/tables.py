@@ -14,7 +14,7 @@ from kiosk.config import Config, Site
 from kiosk.domain import report_extras as extras
 from kiosk.domain.clock import Clock
 from kiosk.domain.figures import Figures
-from kiosk.domain.reports import GROUPINGS, Report, ReportQuery, check_query, group, load_facts
+from kiosk.domain.reports import GROUPINGS, Report, ReportQuery, build_report, check_query
 
 # Kinds of cell: how the page shows a value (files keep the raw value).
 COUNT, SECONDS, FRACTION, SCORE, TEXT = "count", "seconds", "fraction", "score", "text"
@@ -149,12 +149,11 @@ def build_tables(
     lang: str,
     guide_sites: list[str],
 ) -> ReportTables:
-    """Every table for ``q`` (its ``by`` is ignored: all groupings are made from one read of
-    the tickets). Raises what :func:`kiosk.domain.reports.check_query` raises."""
+    """Every table for ``q`` (its ``by`` is ignored: every grouping is made). Raises what
+    :func:`kiosk.domain.reports.check_query` raises."""
     site = check_query(cfg, allowed_site, q)
-    facts = load_facts(s, cfg, clock, site, q)
     reports = {
-        by: group(cfg, site, ReportQuery(q.site, q.start, q.end, by, q.filters), facts)
+        by: build_report(s, cfg, clock, ReportQuery(q.site, q.start, q.end, by, q.filters), None)
         for by in GROUPINGS
     }
     tables = [grouped_table(cfg, reports[by], lang) for by in GROUPINGS]
