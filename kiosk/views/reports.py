@@ -82,6 +82,7 @@ def index() -> Any:
         charts=charts,
         export_query=query,
         totals=found.reports["service"].totals,
+        summary_month=min(q.end, business_day(app.clock)).strftime("%Y-%m"),
     )
 
 

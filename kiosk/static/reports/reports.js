@@ -14,6 +14,7 @@
   const brand = colour("--brand"), ok = colour("--ok-line");
   const options = {
     responsive: true,
+    maintainAspectRatio: false,
     animation: false,
     plugins: { legend: { display: false } },
     scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
