@@ -254,7 +254,8 @@ def build_report(
     from kiosk.domain.report_sql import grouped_figures
 
     site = check_query(cfg, allowed_site, q)
-    found, totals = grouped_figures(s, cfg, clock, site, q.by, q.start, filtered(q))
+    officer = q.by == "officer" or q.filters.officer is not None
+    found, totals = grouped_figures(s, cfg, clock, site, q.by, q.start, filtered(q), officer)
     empty = figures([], cfg.settings.rating.scale)
     rows = tuple(
         Row(k.isoformat() if isinstance(k, date) else k, found.get(k, empty))
