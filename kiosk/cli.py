@@ -92,7 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     png.add_argument("target", help="PNG file to write, or - for standard output")
     png.add_argument("--width", type=int, default=None, help="paper width in dots (576, 384)")
 
-    sub.add_parser("demo", help="create the demo accounts and devices (idempotent), print them")
+    demo = sub.add_parser(
+        "demo", help="create the demo accounts and devices (idempotent), print them"
+    )
+    demo.add_argument(
+        "--history",
+        type=int,
+        metavar="DAYS",
+        default=None,
+        help="also fill DAYS past business days of every site with simulated tickets, calls, "
+        "ratings and guide use (days that already have tickets are kept as they are)",
+    )
 
     catalogue = sub.add_parser("catalogue", help="the procedure catalogue").add_subparsers(
         dest="action", required=True, parser_class=_Parser
@@ -336,12 +346,20 @@ def cmd_escpos_png(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_demo(_args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     from kiosk.demo import create_demo
 
+    if args.history is not None and not 1 <= args.history <= 3660:
+        raise CliError("--history takes 1 to 3660 business days")
     core = _core()
     core.require_schema()
-    for line in create_demo(core):
+    lines = create_demo(core)  # first: the demo's own staff get their known password
+    if args.history:
+        from kiosk.demo_history import fill_history
+
+        for line in fill_history(core, args.history):
+            print(f"history: {line}", flush=True)
+    for line in lines:
         print(line)
     return 0
 

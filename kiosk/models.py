@@ -60,6 +60,7 @@ class Ticket(Base):
         UniqueConstraint("site", "origin_service", "business_day", "seq", name="uq_ticket_number"),
         Index("ix_tickets_queue", "site", "business_day", "status", "service", "order_at"),
         Index("ix_tickets_kiosk_time", "kiosk_device_id", "issued_at"),
+        Index("ix_tickets_report", "site", "business_day"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -82,6 +83,11 @@ class Ticket(Base):
     counter: Mapped[int | None] = mapped_column(Integer)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     recalls: Mapped[int] = mapped_column(Integer, default=0)
+    # For reports: ``called_at`` and ``counter`` change with requeues, resumes and transfers;
+    # these keep the first call, the counter of the latest call and how often it moved.
+    first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_counter: Mapped[int | None] = mapped_column(Integer)
+    transfers: Mapped[int] = mapped_column(Integer, server_default="0")
     kiosk_device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     issued_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     print_status: Mapped[str] = mapped_column(String(8), default="none")

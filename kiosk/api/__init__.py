@@ -144,6 +144,7 @@ from kiosk.api import (  # noqa: E402,F401
     openapi,
     printing,
     procedures,
+    reports,
     sites,
     tickets,
 )

@@ -13,7 +13,7 @@ import functools
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Counter, PriorityPolicy, Site
@@ -178,6 +178,8 @@ _MARK_CALLED = (
         status="called",
         counter=bindparam("counter"),
         called_at=bindparam("now"),
+        first_called_at=func.coalesce(Ticket.first_called_at, bindparam("now")),
+        last_counter=bindparam("counter"),
         started_at=None,
         officer_id=bindparam("officer"),
         recalls=0,
@@ -347,7 +349,9 @@ def act(
         note = body.get("note")
         if note is not None and (not isinstance(note, str) or len(note) > 500):
             raise InvalidInput("Ghi chú tối đa 500 ký tự.", field="note")
-        extra.update(service=target, counter=None, note=note or None)
+        extra.update(
+            service=target, counter=None, note=note or None, transfers=Ticket.transfers + 1
+        )
         data.update(from_service=ticket.service, to_service=target, note=note or None)
     elif action not in {"hold", "cancel"}:
         raise NotFound(f"Không có thao tác {action!r}.", what="action")
@@ -433,7 +437,7 @@ def _recall_or_resume(
         busy = s.get(Ticket, row.current_ticket_id)
         if busy is not None and busy.status in ACTIVE:
             raise Conflict(f"Quầy {number} đang phục vụ số {busy.number}.", counter=number)
-    extra: dict[str, Any] = {"counter": number}
+    extra: dict[str, Any] = {"counter": number, "last_counter": number}
     if action == "recall":
         extra["recalls"] = Ticket.recalls + 1
     else:

@@ -1,220 +1,298 @@
-"""A first, modest report for supervisors: one site, one business day. Tickets per hour and
-service, waits and service times per service, counter and officer, no-shows and ratings; and the
-day's tickets as CSV rows (no personal data: numbers, times, counters)."""
+"""Reports for supervisors: one site, a range of business days, grouped one way.
+
+:func:`build_report` reads one :class:`~kiosk.domain.figures.Fact` per ticket in a single
+query (durations computed by the database, so a year of tickets stays well under a second)
+and groups them; the API, the ``/reports`` page and the CSV/XLSX exports all call it, so they
+show the same numbers. Rules: ``docs/reports.md``.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
-from kiosk.domain.clock import Clock, local
-from kiosk.domain.supervision import site_config
+from kiosk.domain.clock import Clock
+from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
+from kiosk.domain.figures import Fact, Figures, figures
 from kiosk.models import Rating, Ticket, User
 
-K = TypeVar("K")
+GROUPINGS = ("service", "counter", "officer", "hour", "day", "priority")
+MAX_DAYS = 366  # a leap year: the longest range one report covers
+NORMAL = "none"  # the priority filter's value for tickets without a priority group
 
 
 @dataclass(frozen=True)
-class Group:
-    """Figures for one service, counter or officer."""
+class Filters:
+    service: str | None = None
+    counter: int | None = None
+    officer: str | None = None  # username
+    priority: str | None = None  # a group code, or NORMAL
 
-    key: str
-    label: str
-    issued: int
-    served: int
-    no_shows: int
-    mean_wait_s: int | None
-    mean_service_s: int | None
-    ratings: int
-    mean_rating: float | None
-
-
-@dataclass(frozen=True)
-class HourRow:
-    hour: int
-    counts: tuple[int, ...]  # per service, in configuration order
-    total: int
+    def query(self) -> dict[str, str]:
+        """As URL query parameters (only those set)."""
+        out = {"service": self.service, "counter": self.counter, "officer": self.officer}
+        out["priority"] = self.priority
+        return {k: str(v) for k, v in out.items() if v is not None}
 
 
 @dataclass(frozen=True)
-class DayReport:
+class ReportQuery:
+    site: str
+    start: date
+    end: date
+    by: str = "service"
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass(frozen=True)
+class Row:
+    key: Any  # str, int, ISO date text or None (see docs/reports.md)
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Report:
     site: Site
-    day: date
-    issued: int
-    served: int
-    no_shows: int
-    waiting: int
-    hours: tuple[HourRow, ...]
-    services: tuple[Group, ...]
-    counters: tuple[Group, ...]
-    officers: tuple[Group, ...]
-    rating_scale: int
-    rating_counts: tuple[tuple[int, str, int], ...]  # (score, label, count), best first
-    tickets: tuple[Ticket, ...]
-    ratings_by_ticket: dict[int, Rating]
-    officer_names: dict[int, str]
+    start: date
+    end: date
+    by: str
+    filters: Filters
+    totals: Figures
+    rows: tuple[Row, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API body: ``{"site","from","to","by","totals","rows":[{"key", …F}]}``."""
+        return {
+            "site": self.site.code,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "by": self.by,
+            "filters": self.filters.query(),
+            "totals": self.totals.as_dict(),
+            "rows": [{"key": r.key, **r.figures.as_dict()} for r in self.rows],
+        }
 
 
-def wait_s(t: Ticket) -> int | None:
-    return int((t.called_at - t.issued_at).total_seconds()) if t.called_at else None
-
-
-def service_s(t: Ticket) -> int | None:
-    if t.status != "done" or t.finished_at is None or t.called_at is None:
-        return None
-    return int((t.finished_at - (t.started_at or t.called_at)).total_seconds())
-
-
-def _mean(values: Iterable[int | None]) -> int | None:
-    known = [v for v in values if v is not None]
-    return round(sum(known) / len(known)) if known else None
-
-
-def _group(key: str, label: str, tickets: list[Ticket], ratings: dict[int, Rating]) -> Group:
-    scores = [ratings[t.id].score for t in tickets if t.id in ratings]
-    return Group(
-        key=key,
-        label=label,
-        issued=len(tickets),
-        served=sum(1 for t in tickets if t.status == "done"),
-        no_shows=sum(1 for t in tickets if t.status == "no_show"),
-        mean_wait_s=_mean(wait_s(t) for t in tickets),
-        mean_service_s=_mean(service_s(t) for t in tickets),
-        ratings=len(scores),
-        mean_rating=round(sum(scores) / len(scores), 2) if scores else None,
-    )
-
-
-def _by(tickets: list[Ticket], key: Callable[[Ticket], K | None]) -> dict[K, list[Ticket]]:
-    out: dict[K, list[Ticket]] = defaultdict(list)
-    for t in tickets:
-        k = key(t)
-        if k is not None:
-            out[k].append(t)
-    return out
-
-
-def day_report(s: Session, cfg: Config, clock: Clock, site: str, day: date) -> DayReport:
-    site_cfg = site_config(cfg, site)
-    tickets = list(
-        s.scalars(
-            select(Ticket)
-            .where(Ticket.site == site, Ticket.business_day == day)
-            .order_by(Ticket.issued_at, Ticket.id)
+def check_query(cfg: Config, allowed_site: str | None, q: ReportQuery) -> Site:
+    """The site of ``q`` after every check. Raises NotFound (site), Forbidden (a user bound to
+    another site) and InvalidInput (range reversed or longer than MAX_DAYS, unknown grouping,
+    service or priority group)."""
+    site = cfg.site(q.site)
+    if site is None:
+        raise NotFound(f"Không có điểm tiếp nhận {q.site!r}.", en="No such site.", what="site")
+    if allowed_site is not None and allowed_site != site.code:
+        raise Forbidden(
+            "Tài khoản này không xem được báo cáo của điểm đó.",
+            en="This account cannot see that site's reports.",
         )
-    )
-    ids = [t.id for t in tickets]
-    ratings = (
-        {r.ticket_id: r for r in s.scalars(select(Rating).where(Rating.ticket_id.in_(ids)))}
-        if ids
-        else {}
-    )
-    officer_ids = {t.officer_id for t in tickets if t.officer_id}
-    officers = (
-        dict(s.execute(select(User.id, User.username).where(User.id.in_(officer_ids))).all())
-        if officer_ids
-        else {}
-    )
-    codes = [svc.code for svc in site_cfg.services]
-    per_hour: dict[int, list[int]] = defaultdict(lambda: [0] * len(codes))
-    for t in tickets:
-        if t.origin_service in codes:
-            per_hour[local(clock, t.issued_at).hour][codes.index(t.origin_service)] += 1
-    by_service = _by(tickets, lambda t: t.service)
-    by_counter = _by(tickets, lambda t: t.counter)
-    by_officer = _by(tickets, lambda t: t.officer_id)
-    scale = cfg.settings.rating
-    counts: dict[int, int] = defaultdict(int)
-    for r in ratings.values():
-        counts[r.score] += 1
-    return DayReport(
-        site=site_cfg,
-        day=day,
-        issued=len(tickets),
-        served=sum(1 for t in tickets if t.status == "done"),
-        no_shows=sum(1 for t in tickets if t.status == "no_show"),
-        waiting=sum(1 for t in tickets if t.status in ("waiting", "transferred")),
-        hours=tuple(HourRow(h, tuple(c), sum(c)) for h, c in sorted(per_hour.items())),
-        services=tuple(
-            _group(svc.code, svc.name, by_service.get(svc.code, []), ratings)
-            for svc in site_cfg.services
-        ),
-        counters=tuple(
-            _group(str(c.number), c.name, by_counter[c.number], ratings)
-            for c in site_cfg.counters
-            if c.number in by_counter
-        ),
-        officers=tuple(
-            _group(str(uid), officers.get(uid, f"#{uid}"), group, ratings)
-            for uid, group in sorted(by_officer.items(), key=lambda kv: officers.get(kv[0], ""))
-        ),
-        rating_scale=scale.scale,
-        rating_counts=tuple(
-            (score, scale.labels[score].vi, counts.get(score, 0))
-            for score in sorted(scale.labels, reverse=True)
-        ),
-        tickets=tuple(tickets),
-        ratings_by_ticket=ratings,
-        officer_names=officers,
-    )
+    if q.start > q.end:
+        raise InvalidInput(
+            "Ngày bắt đầu phải trước ngày kết thúc.",
+            en="'from' must not be after 'to'.",
+            field="from",
+        )
+    if (q.end - q.start).days + 1 > MAX_DAYS:
+        raise InvalidInput(
+            f"Mỗi báo cáo tối đa {MAX_DAYS} ngày.",
+            en=f"A report covers at most {MAX_DAYS} days.",
+            field="to",
+        )
+    if q.by not in GROUPINGS:
+        raise InvalidInput(
+            f"'by' phải là một trong: {', '.join(GROUPINGS)}.",
+            en=f"'by' must be one of: {', '.join(GROUPINGS)}.",
+            field="by",
+        )
+    f = q.filters
+    if f.service is not None and site.service(f.service) is None:
+        raise InvalidInput("Không có dịch vụ đó.", en="No such service.", field="service")
+    groups = {g.code for g in cfg.settings.priority.groups}
+    if f.priority is not None and f.priority != NORMAL and f.priority not in groups:
+        raise InvalidInput(
+            "Không có nhóm ưu tiên đó.", en="No such priority group.", field="priority"
+        )
+    return site
 
 
-CSV_HEADER = (
-    "ngay/day",
-    "so/number",
-    "dich_vu/service",
-    "dich_vu_ban_dau/origin_service",
-    "uu_tien/priority",
-    "trang_thai/status",
-    "lay_so/issued",
-    "goi/called",
-    "bat_dau/started",
-    "xong/finished",
-    "quay/counter",
-    "can_bo/officer",
-    "cho_giay/wait_s",
-    "phuc_vu_giay/service_s",
-    "danh_gia/rating",
-)
+def seconds_between(s: Session, later: Any, earlier: Any) -> Any:
+    """SQL for whole seconds from ``earlier`` to ``later`` (both stored as naive UTC)."""
+    if s.get_bind().dialect.name == "sqlite":
+        diff = (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    else:
+        diff = func.extract("epoch", later - earlier)
+    return cast(func.round(diff), Integer)
 
 
-def tickets_csv(report: DayReport, clock: Clock) -> str:
-    """The day's tickets, one line each (UTF-8 text; times local, ISO 8601)."""
+def _local_hour(s: Session, at: Any, offset_s: int) -> Any:
+    if s.get_bind().dialect.name == "sqlite":
+        return cast(func.strftime("%H", at, f"{offset_s:+d} seconds"), Integer)
+    shifted = at + func.make_interval(0, 0, 0, 0, 0, 0, literal(offset_s))
+    return cast(func.extract("hour", shifted), Integer)
 
-    def iso(at: datetime | None) -> str:
-        return local(clock, at).isoformat(timespec="seconds") if at else ""
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for t in report.tickets:
-        rating = report.ratings_by_ticket.get(t.id)
-        writer.writerow(
-            (
-                report.day.isoformat(),
-                t.number,
-                t.service,
-                t.origin_service,
-                t.priority or "",
-                t.status,
-                iso(t.issued_at),
-                iso(t.called_at),
-                iso(t.started_at),
-                iso(t.finished_at),
-                t.counter or "",
-                report.officer_names.get(t.officer_id, "") if t.officer_id else "",
-                "" if (w := wait_s(t)) is None else w,
-                "" if (v := service_s(t)) is None else v,
-                rating.score if rating else "",
+def filtered(q: ReportQuery) -> list[Any]:
+    """The WHERE clauses of ``q`` on tickets (joined with users for the officer)."""
+    clauses = [Ticket.site == q.site, Ticket.business_day.between(q.start, q.end)]
+    f = q.filters
+    if f.service is not None:
+        clauses.append(Ticket.origin_service == f.service)
+    if f.counter is not None:
+        clauses.append(Ticket.last_counter == f.counter)
+    if f.officer is not None:
+        clauses.append(User.username == f.officer)
+    if f.priority == NORMAL:
+        clauses.append(Ticket.priority.is_(None))
+    elif f.priority is not None:
+        clauses.append(Ticket.priority == f.priority)
+    return clauses
+
+
+def load_facts(s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery) -> list[Fact]:
+    """One Fact per ticket of ``q`` (one query)."""
+    # One offset for the whole range: Vietnam has kept UTC+7 since 1975 (no daylight saving).
+    offset = clock.tz.utcoffset(datetime.combine(q.start, time(12)))
+    offset_s = int(offset.total_seconds()) if offset is not None else 0
+    rows = s.execute(
+        select(
+            Ticket.business_day,
+            _local_hour(s, Ticket.issued_at, offset_s),
+            Ticket.origin_service,
+            Ticket.last_counter,
+            User.username,
+            Ticket.priority,
+            Ticket.status,
+            seconds_between(s, Ticket.first_called_at, Ticket.issued_at),
+            seconds_between(s, Ticket.finished_at, Ticket.first_called_at),
+            Ticket.transfers,
+            Rating.score,
+        )
+        .select_from(Ticket)
+        .outerjoin(User, User.id == Ticket.officer_id)
+        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .where(*filtered(q))
+    ).all()
+    targets = {svc.code: svc.target_wait_min * 60 for svc in site.services}
+    facts = []
+    for day, hour, svc, counter, officer, prio, status, wait, serve, moved, score in rows:
+        target = targets.get(svc)
+        facts.append(
+            Fact(
+                day=day,
+                hour=hour,
+                service=svc,
+                counter=counter,
+                officer=officer,
+                priority=prio,
+                status=status,
+                wait_s=wait,
+                service_s=serve if status == "done" else None,
+                within_target=None if wait is None or target is None else wait <= target,
+                transferred=bool(moved),
+                score=score,
             )
         )
-    return out.getvalue()
+    return facts
+
+
+def _keys(cfg: Config, site: Site, q: ReportQuery, found: set[Any]) -> list[Any]:
+    """Every row key, in display order: configured ones first, then whatever else occurs."""
+    known: list[Any]
+    if q.by == "service":
+        known = [svc.code for svc in site.services]
+    elif q.by == "counter":
+        known = [c.number for c in site.counters]
+    elif q.by == "priority":
+        known = [None, *(g.code for g in cfg.settings.priority.groups)]
+        return [k for k in known if k in found] + sorted(found - set(known))
+    elif q.by == "day":
+        return [q.start + timedelta(days=i) for i in range((q.end - q.start).days + 1)]
+    elif q.by == "hour":
+        return list(range(min(found), max(found) + 1)) if found else []
+    else:
+        known = sorted(k for k in found if k is not None)
+    rest = sorted(k for k in found - set(known) if k is not None)
+    return known + rest + ([None] if None in found else [])
+
+
+KEY: dict[str, Callable[[Fact], Any]] = {
+    "service": lambda f: f.service,
+    "counter": lambda f: f.counter,
+    "officer": lambda f: f.officer,
+    "hour": lambda f: f.hour,
+    "day": lambda f: f.day,
+    "priority": lambda f: f.priority,
+}
+
+
+def group(cfg: Config, site: Site, q: ReportQuery, facts: list[Fact]) -> Report:
+    """Group ``facts`` by ``q.by``; every ticket falls in exactly one row, so the rows add up
+    to the totals (counts; averages are of the tickets in each row)."""
+    scale = cfg.settings.rating.scale
+    key = KEY[q.by]
+    groups: dict[Any, list[Fact]] = defaultdict(list)
+    for f in facts:
+        groups[key(f)].append(f)
+    rows = tuple(
+        Row(k.isoformat() if isinstance(k, date) else k, figures(groups.get(k, []), scale))
+        for k in _keys(cfg, site, q, set(groups))
+    )
+    return Report(site, q.start, q.end, q.by, q.filters, figures(facts, scale), rows)
+
+
+def build_report(
+    s: Session, cfg: Config, clock: Clock, q: ReportQuery, allowed_site: str | None
+) -> Report:
+    """The report of ``q`` for a caller limited to ``allowed_site`` (None: every site),
+    computed by the database (:mod:`kiosk.domain.report_sql`). Raises what
+    :func:`check_query` raises."""
+    from kiosk.domain.report_sql import grouped_figures
+
+    site = check_query(cfg, allowed_site, q)
+    officer = q.by == "officer" or q.filters.officer is not None
+    found, totals = grouped_figures(s, cfg, clock, site, q.by, q.start, filtered(q), officer)
+    empty = figures([], cfg.settings.rating.scale)
+    rows = tuple(
+        Row(k.isoformat() if isinstance(k, date) else k, found.get(k, empty))
+        for k in _keys(cfg, site, q, set(found))
+    )
+    return Report(site, q.start, q.end, q.by, q.filters, totals, rows)
+
+
+def period(kind: str, anchor: date) -> tuple[date, date]:
+    """The business days of the day, week (Monday first), month, quarter or year that holds
+    ``anchor``. Raises InvalidInput for another kind."""
+    if kind == "day":
+        return anchor, anchor
+    if kind == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        return start, start + timedelta(days=6)
+    if kind == "month":
+        start = anchor.replace(day=1)
+    elif kind == "quarter":
+        start = anchor.replace(month=3 * ((anchor.month - 1) // 3) + 1, day=1)
+    elif kind == "year":
+        return anchor.replace(month=1, day=1), anchor.replace(month=12, day=31)
+    else:
+        raise InvalidInput("Kỳ báo cáo không hợp lệ.", en="Unknown period.", field="period")
+    months = 1 if kind == "month" else 3
+    year, month = divmod(start.month - 1 + months, 12)
+    return start, date(start.year + year, month + 1, 1) - timedelta(days=1)
+
+
+def officers_of(s: Session, site: str, start: date, end: date) -> list[str]:
+    """Usernames of the officers who called tickets at ``site`` in the range (for filters)."""
+    rows = s.scalars(
+        select(User.username)
+        .join(Ticket, and_(Ticket.officer_id == User.id))
+        .where(Ticket.site == site, Ticket.business_day.between(start, end))
+        .distinct()
+        .order_by(User.username)
+    )
+    return list(rows)

@@ -344,7 +344,7 @@ def test_rate_page_only_on_the_enrolled_tablet(client: Any, actions: Actions) ->
     assert client.get("/rate/hall/9").status_code == 404
 
 
-def test_reports_for_supervisors_with_csv(
+def test_reports_for_supervisors(
     client: Any, actions: Actions, kiosk: str, staff: str, clock: Any
 ) -> None:
     tab = actions.device("tab-1", "counter", counter=1)
@@ -362,28 +362,23 @@ def test_reports_for_supervisors_with_csv(
 
     actions.user("boss", "supervisor", site="hall")
     login(client, "boss")
-    page = client.get("/reports")
+    page = client.get("/reports?period=day")
     assert page.status_code == 200
     text = page.text
-    assert "Báo cáo trong ngày" in text and "anna" in text and "09:00" in text
-    csv_text = client.get("/reports/tickets.csv").get_data(as_text=True)
+    assert "Theo cán bộ" in text and "anna" in text and "09:00–09:59" in text
+    # One day: 3 issued, 1 served, 1 no-show; per counter and per officer agree.
+    csv_text = client.get("/reports/export?period=day&table=counter&format=csv").get_data(
+        as_text=True
+    )
     lines = csv_text.lstrip("\ufeff").strip().splitlines()
-    assert len(lines) == 4
-    assert lines[1].split(",")[1:6] == ["A001", "cert", "cert", "", "done"]
-    assert lines[1].split(",")[-3:] == ["600", "360", "2"]
-    assert lines[2].split(",")[5] == "no_show"
-
-    from kiosk.domain.reports import day_report
-
-    m = client.application.extensions["motcua"]
-    with m.db.read() as s:
-        r = day_report(s, m.config, m.clock, "hall", clock.now().astimezone(m.clock.tz).date())
-    assert (r.issued, r.served, r.no_shows, r.waiting) == (3, 1, 1, 1)
-    cert = r.services[0]
-    assert (cert.issued, cert.served, cert.mean_wait_s, cert.mean_service_s) == (2, 1, 780, 360)
-    assert r.counters[0].mean_rating == 2 and r.officers[0].label == "anna"
-    assert [h.total for h in r.hours] == [3]
-    assert dict((score, n) for score, _, n in r.rating_counts) == {4: 0, 3: 0, 2: 1, 1: 0}
+    assert lines[-1].split(",")[:4] == ["Tổng", "3", "1", "1"]
+    officer = client.get("/reports/export?period=day&table=officer&format=csv").text
+    assert officer.strip().splitlines()[-1] == lines[-1]
+    assert lines[1].split(",")[:4] == ["Quầy 1", "2", "1", "1"]
+    assert (
+        "Thời gian chờ lâu,1"
+        in client.get("/reports/export?period=day&table=reasons&format=csv").text
+    )
 
 
 def test_admin_reads_the_audit_log_with_filters_and_csv(

@@ -58,7 +58,7 @@ def test_csrf_is_required_for_forms_and_fetch(client: Any, actions: Actions, kio
     assert rated.status_code == 201
 
 
-PAGES = ["/counter", "/counter/overview", "/reports", "/reports/tickets.csv", "/admin"]
+PAGES = ["/counter", "/counter/overview", "/reports", "/reports/export", "/admin"]
 PAGES += ["/admin/users", "/admin/devices", "/admin/audit.csv"]
 
 
@@ -84,7 +84,7 @@ def test_anonymous_and_devices_are_sent_to_login(client: Any, actions: Actions) 
         (
             "supervisor",
             "hall",
-            {"/counter", "/counter/overview", "/reports", "/reports/tickets.csv"},
+            {"/counter", "/counter/overview", "/reports", "/reports/export"},
         ),
         ("admin", None, set(PAGES)),
     ],
