@@ -153,3 +153,10 @@ def with_document(docs: Documents, path: str, data: Any) -> dict[str, str]:
     out = dict(docs)
     out[path] = dump(data)
     return out
+
+
+def history(s: Session, limit: int = 20) -> list[ConfigVersion]:
+    """The latest configuration versions, newest first."""
+    return list(
+        s.scalars(select(ConfigVersion).order_by(ConfigVersion.version.desc()).limit(limit))
+    )

@@ -140,3 +140,6 @@ def print_job_png(job_id: str) -> Any:
         picture, final = print_job_picture(s, app, g.user.site, job_id)
     cache = "private, max-age=86400" if final else "no-store"  # printed bytes never change
     return Response(picture, mimetype="image/png", headers={"Cache-Control": cache})
+
+
+from kiosk.views import admin_setup, admin_catalogue  # noqa: E402,F401  (more /admin pages)
