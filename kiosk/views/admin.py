@@ -142,4 +142,4 @@ def print_job_png(job_id: str) -> Any:
     return Response(picture, mimetype="image/png", headers={"Cache-Control": cache})
 
 
-from kiosk.views import admin_setup, admin_catalogue  # noqa: E402,F401  (more /admin pages)
+from kiosk.views import admin_catalogue, admin_setup  # noqa: E402,F401  (more /admin pages)

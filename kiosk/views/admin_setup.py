@@ -62,9 +62,10 @@ def parse_hours(text: str) -> dict[str, list[str]] | None:
             continue
         days, sep, spans = line.partition(":")
         if not sep or not days.strip():
+            example = "'mon-fri: 07:30-11:30, 13:30-17:00'"
             raise InvalidInput(
-                f"Giờ làm việc: dòng {line.strip()!r} cần dạng 'mon-fri: 07:30-11:30, 13:30-17:00'.",
-                en=f"Hours: line {line.strip()!r} needs the form 'mon-fri: 07:30-11:30, 13:30-17:00'.",
+                f"Giờ làm việc: dòng {line.strip()!r} cần dạng {example}.",
+                en=f"Hours: line {line.strip()!r} needs the form {example}.",
                 field="hours",
             )
         hours[days.strip().lower()] = [s.strip() for s in spans.split(",") if s.strip()]
