@@ -83,6 +83,7 @@ def users() -> Any:
         nav="admin",
         tab="users",
         users=people,
+        sites=app.config.sites,
         local=lambda at: local(app.clock, at),
     )
 
@@ -108,6 +109,7 @@ def devices() -> Any:
         nav="admin",
         tab="devices",
         devices=found,
+        sites=app.config.sites,
         local=lambda at: local(app.clock, at),
     )
 
@@ -142,4 +144,4 @@ def print_job_png(job_id: str) -> Any:
     return Response(picture, mimetype="image/png", headers={"Cache-Control": cache})
 
 
-from kiosk.views import admin_catalogue, admin_setup  # noqa: E402,F401  (more /admin pages)
+from kiosk.views import admin_catalogue, admin_people, admin_setup  # noqa: E402,F401  (more /admin pages)

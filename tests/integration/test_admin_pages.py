@@ -154,3 +154,64 @@ def test_only_admins_and_not_other_roles(client: Any, actions: Actions) -> None:
     client.post("/login", data={"username": "sup", "password": PASSWORD, "csrf_token": token})
     assert client.get("/admin/sites").status_code == 403
     assert client.get("/admin/config/motcua.yaml").status_code == 403
+
+
+def test_users_and_devices_from_the_browser(admin: Any, client: Any) -> None:
+    page = admin.get("/admin/users")
+    token = _csrf(page)
+    r = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "anna",
+            "role": "staff",
+            "site": "hall",
+            "password": "abc",
+        },
+    )
+    assert r.status_code == 302 and "problem=" in r.location  # too short: said, nothing added
+    r = admin.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "username": "anna",
+            "role": "staff",
+            "site": "hall",
+            "password": "long-enough-1",
+        },
+    )
+    assert r.status_code == 302 and "saved=anna" in r.location
+    r = admin.post("/admin/users/anna/role", data={"csrf_token": token, "role": "supervisor"})
+    assert r.status_code == 302
+    users = admin.get("/admin/users?lang=en").text
+    assert re.search(r'data-user="anna".*?value="supervisor" selected', users, re.S)
+
+    page = admin.get("/admin/devices")
+    r = admin.post(
+        "/admin/devices",
+        data={"csrf_token": token, "name": "kiosk-9", "kind": "kiosk", "site": "hall"},
+    )
+    assert r.status_code == 200
+    link = re.search(r"(http://[^<\s]+/enroll\?code=e_[\w-]+)", r.text).group(1)
+    r = admin.post(
+        "/admin/devices/kiosk-9/rename", data={"csrf_token": token, "new_name": "kiosk-door"}
+    )
+    assert r.status_code == 302 and "saved=kiosk-door" in r.location
+    device = client.application.test_client()
+    assert link.startswith("http://motcua.test/")  # the public URL
+    r = device.get(link.removeprefix("http://motcua.test"))
+    assert r.status_code in (302, 303)  # enrolled: off to the kiosk page
+    assert device.get("/kiosk/hall").status_code == 200
+    assert device.get(link.removeprefix("http://motcua.test")).status_code == 302  # used up
+    r = admin.post("/admin/devices/kiosk-door/revoke", data={"csrf_token": token})
+    assert r.status_code == 302
+    assert device.get("/api/v1/tickets/1").status_code in (401, 403)
+    rows = admin.get("/api/v1/audit?limit=50").get_json()
+    seen = {row["action"] for row in rows}
+    assert {
+        "user_added",
+        "user_role_changed",
+        "device_added",
+        "device_renamed",
+        "device_revoked",
+    } <= seen
