@@ -7,10 +7,39 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Actions
+from tests.conftest import CAST, Actions
 
 SERVICES = "/api/v1/sites/hall/services"
 COUNTERS = "/api/v1/sites/hall/counters"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def app(request: pytest.FixtureRequest, tmp_path: Any, clock: Any) -> Any:
+    """The app of the shared fixture, on SQLite and on PostgreSQL."""
+    from kiosk import create_app
+    from kiosk.dbsetup import load_config, upgrade
+
+    url = (
+        f"sqlite:///{tmp_path / 'app.sqlite3'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    application = create_app(
+        {
+            "instance": str(tmp_path / "instance"),
+            "config": str(CAST),
+            "database_url": url,
+            "secret_key": "test-secret",
+            "public_url": "http://motcua.test",
+            "clock": clock,
+            "testing": True,
+        }
+    )
+    m = application.extensions["motcua"]
+    upgrade(m.db)
+    load_config(m.db, m.config)
+    yield application
+    m.db.dispose()
 
 
 @pytest.fixture
