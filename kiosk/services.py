@@ -113,12 +113,23 @@ class Services:
         except (ConfigError, CatalogueError) as exc:
             log.error("configuration version %s does not build: %s", version, exc)
             return
+        wording_changed = config.settings.announcement != self.config.settings.announcement
         self.config, self.catalogue = config, catalogue
         if self.estimator is not None:
             self.estimator.cfg = config
         self._procedures_text, self.config_version = text, version
         if self.realtime is not None:
             self.realtime.config_changed(version)
+            if wording_changed:  # the announcement's clips are made from its wording
+                self.realtime.socketio.start_background_task(self._make_clips, config)
+
+    def _make_clips(self, config: Config) -> None:
+        from display.audio import ensure_clips
+
+        try:
+            ensure_clips(config, self.settings.instance)
+        except Exception as exc:  # no espeak-ng: announcements stay silent, as at init-db
+            log.warning("announcement clips not generated: %s", exc)
 
     def run(self, use_case: Callable[..., tuple[T, list[Any]]], *args: Any, **kwargs: Any) -> T:
         """Run ``use_case(session, config, clock, *args, **kwargs)``, which returns
