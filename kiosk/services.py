@@ -114,11 +114,12 @@ class Services:
             log.error("configuration version %s does not build: %s", version, exc)
             return
         wording_changed = config.settings.announcement != self.config.settings.announcement
+        first = self.config_version is None  # the files' configuration, as just stored
         self.config, self.catalogue = config, catalogue
         if self.estimator is not None:
             self.estimator.cfg = config
         self._procedures_text, self.config_version = text, version
-        if self.realtime is not None:
+        if self.realtime is not None and not first:
             self.realtime.config_changed(version)
             if wording_changed:  # the announcement's clips are made from its wording
                 self.realtime.socketio.start_background_task(self._make_clips, config)

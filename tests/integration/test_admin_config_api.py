@@ -173,3 +173,14 @@ def test_audit_lists_changes_newest_first(client: Any, admin: Any):
     assert [r["action"] for r in later][0] == "login_failed"
     for bad in ("since=yesterday", "limit=0", "limit=%D9%A3", "limit=99999999999999999999"):
         assert client.get(f"/api/v1/audit?{bad}", headers=admin).status_code == 422
+
+
+def test_a_site_bound_admin_reads_only_their_sites_audit(client: Any, actions: Actions):
+    everywhere = actions.auth(actions.user("chief", "admin"))
+    hall_only = actions.auth(actions.user("hallboss", "admin", site="hall"))
+    client.patch("/api/v1/sites/annex/services/help", json={"name": "Hỗ trợ 2"}, headers=everywhere)
+    client.patch(f"{SERVICES}/cert", json={"name": "Chứng thực 2"}, headers=hall_only)
+    seen = [r["target"] for r in client.get("/api/v1/audit", headers=hall_only).get_json()]
+    assert seen == ["hall/services/cert"]
+    r = client.patch("/api/v1/sites/annex/services/help", json={"name": "x"}, headers=hall_only)
+    assert r.status_code == 403
