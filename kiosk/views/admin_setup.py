@@ -108,7 +108,7 @@ def site_page(site: str) -> Any:
 def _service_form(site: str, code: str | None) -> dict[str, Any]:
     with ctx().db.read() as s:
         _, data = configuration.site_document(configuration.read_documents(s), site)
-    entry = next((e for e in data.get("services", []) if e.get("code") == code), {})
+    entry: dict[str, Any] = next((e for e in data.get("services", []) if e.get("code") == code), {})
     return {
         "code": entry.get("code", ""),
         "prefix": entry.get("prefix", ""),
