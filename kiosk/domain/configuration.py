@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from kiosk.catalogue import Catalogue, CatalogueError
@@ -63,12 +63,22 @@ def live_version(s: Session) -> int | None:
 
 
 def read_documents(s: Session) -> dict[str, str]:
+    """The live documents. In a transaction that changes them, call :func:`lock` first."""
     return {d.path: d.body for d in s.scalars(select(ConfigDocument).order_by(ConfigDocument.path))}
+
+
+def lock(s: Session) -> None:
+    """Serialise changes of the configuration: two admins saving at once must not lose one
+    change or collide on the version number. SQLite's ``BEGIN IMMEDIATE`` already holds the
+    one writer lock; PostgreSQL takes a table lock that plain reads do not wait for."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("LOCK TABLE config_versions IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def seed(s: Session, at: datetime, docs: Documents, folder: str | Path) -> int | None:
     """Store ``docs`` as version 1 when the database holds no configuration yet (first run);
     never touches a configuration already there. Returns the version stored, or None."""
+    lock(s)
     if live_version(s) is not None:
         return None
     build(docs, folder)
@@ -88,6 +98,7 @@ def save(
     """Validate ``docs`` (the complete new configuration) and store it as the next version,
     with an audit entry, in the caller's transaction. Raises ConfigInvalid naming the file,
     entry and field; nothing is stored then."""
+    lock(s)
     try:
         built = build(docs, folder)
     except ConfigError as exc:

@@ -66,6 +66,7 @@ def add_service(
     negative cap), NotFound (site), ConfigInvalid (anything else the validators refuse)."""
     check_site(actor, site)
     _check_service_values(values)
+    conf.lock(s)
     docs = conf.read_documents(s)
     path, data = conf.site_document(docs, site)
     services = data.setdefault("services", [])
@@ -110,6 +111,7 @@ def update_service(
     NotFound, InvalidInput, ConfigInvalid."""
     check_site(actor, site)
     _check_service_values(values)
+    conf.lock(s)
     docs = conf.read_documents(s)
     path, data = conf.site_document(docs, site)
     entry = next((e for e in data.get("services", []) if e.get("code") == code), None)
@@ -166,6 +168,7 @@ def add_counter(
     """Add counter ``values["number"]`` with its name and services in calling order; raises
     InvalidInput (taken number, unknown service), NotFound, ConfigInvalid."""
     check_site(actor, site)
+    conf.lock(s)
     docs = conf.read_documents(s)
     path, data = conf.site_document(docs, site)
     counters = data.setdefault("counters", [])
@@ -204,6 +207,7 @@ def update_counter(
     """Change a counter's name or services (in calling order); raises NotFound, InvalidInput,
     ConfigInvalid."""
     check_site(actor, site)
+    conf.lock(s)
     docs = conf.read_documents(s)
     path, data = conf.site_document(docs, site)
     entry = next((e for e in data.get("counters", []) if e.get("number") == number), None)
@@ -240,6 +244,7 @@ def replace_document(
     s: Session, cfg: Config, clock: Clock, actor: Actor, path: str, body: str
 ) -> tuple[int, list[Any]]:
     """Replace one document (the raw editor of /admin); raises NotFound, ConfigInvalid."""
+    conf.lock(s)
     docs = conf.read_documents(s)
     if path not in docs:
         raise NotFound(f"Không có tệp {path!r}.", en=f"No document {path!r}.")
