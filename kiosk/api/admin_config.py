@@ -22,9 +22,9 @@ ServiceCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$"
 Prefix = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 NameEn = Annotated[str, StringConstraints(max_length=120)]
-Cap = Annotated[int, Field(ge=1, le=100_000)]
-Wait = Annotated[int, Field(ge=60, le=86_400)]
-Number = Annotated[int, Field(ge=1, le=999)]
+Cap = Annotated[int, Field(strict=True, ge=1, le=100_000)]
+Wait = Annotated[int, Field(strict=True, ge=60, le=86_400)]
+Number = Annotated[int, Field(strict=True, ge=1, le=999)]
 
 
 class ServiceIn(In):

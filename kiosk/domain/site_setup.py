@@ -49,7 +49,10 @@ def _check_service_values(values: dict[str, Any]) -> None:
 def _apply_service(entry: dict[str, Any], values: dict[str, Any]) -> None:
     for key, value in values.items():
         if key == "target_wait_s":
-            entry["target_wait_min"] = max(1, round(value / 60))
+            if value is None:
+                entry.pop("target_wait_min", None)  # the default
+            else:
+                entry["target_wait_min"] = max(1, round(value / 60))
         elif value is None or (key == "name_en" and value == ""):
             entry.pop(key, None)
         elif key == "enabled" and value is True:

@@ -142,8 +142,20 @@ def test_patch_cap_and_name(client: Any, actions: Actions, admin: Any):
     assert actions.issue(kiosk, "cert").status_code == 201
     r = actions.issue(kiosk, "cert")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "daily_cap_reached"
-    r = client.patch(f"{SERVICES}/cert", json={"daily_cap": None}, headers=admin)
-    assert r.get_json()["daily_cap"] is None
+    r = client.patch(
+        f"{SERVICES}/cert", json={"daily_cap": None, "target_wait_s": None}, headers=admin
+    )
+    assert r.get_json()["daily_cap"] is None and r.get_json()["target_wait_s"] == 1200
+    for bad in (
+        {"enabled": None},
+        {"name": None},
+        {"daily_cap": 0},
+        {"daily_cap": "5"},
+        {"target_wait_s": 10},
+        {"name": "x" * 500},
+        {"color": "red"},
+    ):
+        assert client.patch(f"{SERVICES}/cert", json=bad, headers=admin).status_code == 422
     assert actions.issue(kiosk, "cert").status_code == 201
 
 
