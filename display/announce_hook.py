@@ -9,13 +9,18 @@ from display.audio import audio_url, call_text
 from kiosk.config import Config
 
 
-def decorate_call(cfg: Config) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def decorate_call(
+    cfg: Config | Callable[[], Config],
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``cfg`` may be a function giving the live configuration (it changes without restart)."""
+    live = cfg if callable(cfg) else (lambda: cfg)
+
     def decorate(event: dict[str, Any]) -> dict[str, Any]:
         number, counter = event["number"], int(event["counter"])
         return {
             **event,
             "announcement": {
-                "text": call_text(cfg, number, counter),
+                "text": call_text(live(), number, counter),
                 "audio_url": audio_url(number, counter),
             },
         }

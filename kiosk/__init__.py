@@ -36,8 +36,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app_services.estimator = Estimator(cfg, app_services.clock)
     app_services.tokens = TokenCache(app_services.db, app_services.clock)
     app_services.presence = Presence()
-    app_services.realtime = Realtime(app, settings, decorate_call(cfg), cfg.display_ids)
+    app_services.realtime = Realtime(
+        app,
+        settings,
+        decorate_call(lambda: app_services.config),
+        lambda site: app_services.config.display_ids(site),
+    )
     app.extensions["motcua"] = app_services
+    # Every request sees the live configuration: another process (or `motcua config import`)
+    # may have stored a new version.
+    app.before_request(app_services.refresh_config)
 
     # Socket.IO namespaces, one per audience.
     display.init_app(app, app_services.realtime.socketio)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from kiosk import cli_ops
+from kiosk import cli_config, cli_ops
 from kiosk.config import ConfigError
 from kiosk.domain.errors import DomainError
 from kiosk.services import SchemaError
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--all", action="store_true", help="every finding of every entry")
     check.add_argument("--strict", action="store_true", help="exit 1 when anything needs attention")
     cli_ops.add_parsers(sub)
+    cli_config.add_parsers(sub, _Parser)
     return p
 
 
@@ -122,7 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(COMMANDS[args.command](args) or 0)
-    except (ConfigError, SettingsError, SchemaError, CliError, cli_ops.OpsError) as exc:
+    except (
+        ConfigError,
+        SettingsError,
+        SchemaError,
+        CliError,
+        cli_ops.OpsError,
+        cli_config.ConfigCliError,
+    ) as exc:
         return _fail(str(exc))
     except DomainError as exc:
         return _fail(exc.en or exc.message)
@@ -149,7 +157,14 @@ def cmd_init_db(_args: argparse.Namespace) -> int:
         dbsetup.upgrade(core.db)
     except Exception as exc:
         raise CliError(f"cannot migrate {core.db.engine.url.render_as_string()}: {exc}") from None
-    created = dbsetup.load_config(core.db, core.config)
+    first_run = not dbsetup.seeded(core.db)
+    created = dbsetup.load_config(core.db, core.config)  # files only into an empty database
+    core.refresh_config(force=True)
+    if not first_run:
+        print(
+            f"configuration version {core.config_version} kept (changed in /admin or by "
+            "'motcua config import'; the files are not read again)"
+        )
     sites = ", ".join(s.code for s in core.config.sites)
     _voice_clips(core)
     cli_ops.print_warnings(cli_ops.check_at_start(core.config, core.settings, "init-db"))
@@ -394,6 +409,7 @@ COMMANDS = {
     "escpos-png": cmd_escpos_png,
     "demo": cmd_demo,
     "catalogue": cmd_catalogue,
+    "config": cli_config.cmd_config,
     **cli_ops.COMMANDS,
 }
 

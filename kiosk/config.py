@@ -103,6 +103,8 @@ class Service(_Frozen):
     target_wait_min: Annotated[int, Field(ge=1)] = 20
     same_day: bool = False
     default_service_time_s: Annotated[int, Field(ge=10)] | None = None
+    # A disabled service stays configured (history refers to it) but is not offered.
+    enabled: bool = True
 
     @field_validator("hours", mode="before")
     @classmethod
@@ -189,10 +191,9 @@ class Site(_Frozen):
             for n in d.counters:
                 if n not in numbers:
                     raise ValueError(f"displays[{i}] (id {d.id}).counters: unknown counter {n}")
-        served = {code for c in self.counters for code in c.services}
-        for i, s in enumerate(self.services):
-            if s.code not in served:
-                raise ValueError(f"services[{i}] (code {s.code}): no counter serves it")
+        # A service no counter serves yet is allowed: an admin adds the service first and then
+        # a counter for it. It is offered, and waits are unknown until a counter serves it;
+        # `motcua check` and /admin point it out.
         return self
 
     def service(self, code: str) -> Service | None:
@@ -363,16 +364,55 @@ class Config(_Frozen):
         return None
 
 
+MAIN_FILE = "motcua.yaml"
+SITES_DIR = "sites"
+PROCEDURES_FILE = "procedures.yaml"
+
+
+def read_documents(folder: str | Path) -> dict[str, str]:
+    """The configuration files of ``folder`` as ``{relative path: text}``: ``motcua.yaml``,
+    ``sites/*.yaml`` and ``procedures.yaml`` when present. Raises ConfigError for a missing
+    or unreadable file."""
+    folder = Path(folder)
+    docs: dict[str, str] = {}
+    paths = [folder / MAIN_FILE, *sorted((folder / SITES_DIR).glob("*.yaml"))]
+    if (folder / PROCEDURES_FILE).exists():
+        paths.append(folder / PROCEDURES_FILE)
+    for path in paths:
+        try:
+            docs[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read the file: {exc}") from None
+    return docs
+
+
 def load_config(folder: str | Path) -> Config:
     """Read and validate ``folder``; raise :class:`ConfigError` naming file, entry and field."""
     folder = Path(folder)
-    main = folder / "motcua.yaml"
-    settings = _validate(Settings, _read_yaml(main), main)
-    site_files = sorted((folder / "sites").glob("*.yaml"))
-    if not site_files:
-        raise ConfigError(f"{folder / 'sites'}: no site files (*.yaml)")
-    sites = tuple(_validate(Site, _read_yaml(p), p) for p in site_files)
-    _check_across_sites(sites, site_files)
+    if not (folder / MAIN_FILE).exists():
+        raise ConfigError(f"{folder / MAIN_FILE}: file not found")
+    return config_from_documents(read_documents(folder), folder)
+
+
+def config_from_documents(docs: Mapping[str, str], folder: str | Path) -> Config:
+    """Validate configuration documents (``{relative path: YAML text}``, the layout of the
+    config folder) into a :class:`Config`. The one loader for files and for the configuration
+    kept in the database; errors name ``folder/path``, the entry and the field."""
+    folder = Path(folder)
+    if MAIN_FILE not in docs:
+        raise ConfigError(f"{folder / MAIN_FILE}: file not found")
+    main = folder / MAIN_FILE
+    settings = _validate(Settings, _parse_yaml(docs[MAIN_FILE], main), main)
+    site_paths = sorted(p for p in docs if p.startswith(f"{SITES_DIR}/") and p.endswith(".yaml"))
+    if not site_paths:
+        raise ConfigError(f"{folder / SITES_DIR}: no site files (*.yaml)")
+    files = [folder / p for p in site_paths]
+    sites = tuple(
+        _validate(Site, _parse_yaml(docs[p], f), f) for p, f in zip(site_paths, files, strict=True)
+    )
+    _check_across_sites(sites, files)
     sites = tuple(sorted(sites, key=lambda s: (s.order, s.code)))
     return Config(folder=folder, settings=settings, sites=sites)
 
@@ -401,12 +441,9 @@ def _check_across_sites(sites: tuple[Site, ...], files: list[Path]) -> None:
             seen_kiosks[k.name] = path
 
 
-def _read_yaml(path: Path) -> Any:
+def _parse_yaml(text: str, path: Path) -> Any:
     try:
-        with path.open(encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

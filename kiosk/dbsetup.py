@@ -7,11 +7,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import select
 
 from kiosk.config import Config
-from kiosk.db import Database
-from kiosk.models import CounterState
+from kiosk.db import Database, mark_auth_changed
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -54,18 +52,27 @@ def upgrade(db: Database) -> None:
 
 
 def load_config(db: Database, cfg: Config) -> int:
-    """Create the runtime rows the configuration needs (one per counter). Idempotent: rows of
-    counters that left the configuration are kept (history refers to them)."""
-    created = 0
+    """First run: store the files of ``cfg.folder`` as the live configuration, unless the
+    database already holds one (what admins changed is never overwritten). Then create the
+    runtime rows the live configuration needs (one per counter). Idempotent: rows of counters
+    that left the configuration are kept (history refers to them). Returns the rows added."""
+    from datetime import UTC, datetime
+
+    from kiosk.config import read_documents
+    from kiosk.domain import configuration
+
     with db.transaction() as s:
-        existing = set(s.execute(select(CounterState.site, CounterState.number)).all())
-        for site in cfg.sites:
-            for c in site.counters:
-                if (site.code, c.number) not in existing:
-                    s.add(
-                        CounterState(
-                            site=site.code, number=c.number, status="closed", normal_streak=0
-                        )
-                    )
-                    created += 1
-    return created
+        if configuration.live_version(s) is None:
+            docs = read_documents(cfg.folder)
+            configuration.seed(s, datetime.now(UTC), docs, cfg.folder)
+            mark_auth_changed(s)  # running servers take the stored configuration up
+        live = configuration.build(configuration.read_documents(s), cfg.folder).config
+        return configuration.ensure_counter_rows(s, live)
+
+
+def seeded(db: Database) -> bool:
+    """Whether the database holds a configuration (after the first init-db)."""
+    from kiosk.domain import configuration
+
+    with db.read() as s:
+        return configuration.live_version(s) is not None

@@ -417,3 +417,25 @@ def _create_queue_count_triggers(target: Any, connection: Any, **_kw: Any) -> No
 
 
 event.listen(Ticket.__table__, "after_create", _create_queue_count_triggers)
+
+
+class ConfigDocument(Base):
+    """One file of the live configuration (``motcua.yaml``, ``sites/hall.yaml``,
+    ``procedures.yaml``): the YAML text exactly as it was loaded or last saved."""
+
+    __tablename__ = "config_documents"
+
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)  # the configuration version that wrote it
+
+
+class ConfigVersion(Base):
+    """One saved version of the configuration; the highest is live."""
+
+    __tablename__ = "config_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(48))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

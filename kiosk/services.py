@@ -17,7 +17,10 @@ the one-call form. The domain returns events; it never calls caches or publisher
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import logging
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -28,7 +31,7 @@ from kiosk.catalogue import Catalogue, CatalogueError, load_procedures
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.db import Database, mark_auth_changed
 from kiosk.domain.clock import Clock, SystemClock
-from kiosk.domain.events import CredentialsRevoked, PrintQueued, TicketIssued
+from kiosk.domain.events import ConfigChanged, CredentialsRevoked, PrintQueued, TicketIssued
 from kiosk.settings import Settings
 
 if TYPE_CHECKING:
@@ -41,6 +44,10 @@ if TYPE_CHECKING:
     from kiosk.realtime import Publisher, Realtime
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+# While the change notices are not known (PostgreSQL listener reconnecting), the version is
+# read at most this often.
+UNKNOWN_GENERATION_RECHECK_S = 1.0
 
 
 class SchemaError(Exception):
@@ -78,16 +85,92 @@ class Services:
     tokens: TokenCache | None = None
     presence: Presence | None = None
     wake_printers: Callable[[], None] = lambda: None  # set when print workers start
+    # The live configuration's version (None: built from the files, the database has none).
+    config_version: int | None = None
+    _seen_generation: Hashable | None = field(default=None, repr=False)
+    _checked_at: float = field(default=0.0, repr=False)
+    _procedures_text: str | None = field(default=None, repr=False)
+    _refresh_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def refresh_config(self, force: bool = False) -> None:
+        """Take up the live configuration if the database holds a newer version than the one
+        this process built. Cheap when nothing changed: a change moves the generation every
+        process watches (:meth:`Database.auth_generation`), so the version is read only then.
+        A database that is not migrated, or a version that no longer builds, keeps what is
+        loaded (logged)."""
+        from kiosk.domain import configuration
+
+        generation = self.db.auth_generation()
+        if not force:
+            if generation is not None and generation == self._seen_generation:
+                return
+            if generation is None and time.monotonic() - self._checked_at < (
+                UNKNOWN_GENERATION_RECHECK_S
+            ):
+                return
+        with self._refresh_lock:
+            self._checked_at = time.monotonic()
+            try:
+                with self.db.read() as s:
+                    version = configuration.live_version(s)
+                    docs = (
+                        configuration.read_documents(s)
+                        if version is not None and version != self.config_version
+                        else None
+                    )
+            except Exception as exc:  # no such table yet: the files' configuration stays
+                log.debug("live configuration not readable: %s", exc)
+                return
+            if docs is not None:
+                self._take(version, docs)
+            self._seen_generation = generation
+
+    def _take(self, version: int | None, docs: dict[str, str]) -> None:
+        from kiosk.catalogue.loader import catalogue_from_text
+        from kiosk.config import PROCEDURES_FILE, config_from_documents
+
+        folder = self.settings.config_dir
+        try:
+            config = config_from_documents(docs, folder)
+            text = docs.get(PROCEDURES_FILE)
+            catalogue = self.catalogue
+            if text != self._procedures_text:  # the catalogue is big: rebuilt only on change
+                catalogue = catalogue_from_text(text, folder / PROCEDURES_FILE) if text else None
+        except (ConfigError, CatalogueError) as exc:
+            log.error("configuration version %s does not build: %s", version, exc)
+            return
+        wording_changed = config.settings.announcement != self.config.settings.announcement
+        first = self.config_version is None  # the files' configuration, as just stored
+        self.config, self.catalogue = config, catalogue
+        if self.estimator is not None:
+            self.estimator.cfg = config
+        self._procedures_text, self.config_version = text, version
+        if self.realtime is not None and not first:
+            self.realtime.config_changed(version)
+            if wording_changed:  # the announcement's clips are made from its wording
+                self.realtime.socketio.start_background_task(self._make_clips, config)
+
+    def _make_clips(self, config: Config) -> None:
+        from display.audio import ensure_clips
+
+        try:
+            ensure_clips(config, self.settings.instance)
+        except Exception as exc:  # no espeak-ng: announcements stay silent, as at init-db
+            log.warning("announcement clips not generated: %s", exc)
 
     @contextmanager
     def change(self) -> Iterator[Change]:
         """One transaction; once it has committed, the events handed to the change are
-        published and their effects run. Nothing is published if the block raises."""
+        published and their effects run. Nothing is published if the block raises. The live
+        configuration is taken up first if another process changed it."""
+        self.refresh_config()
         with self.db.transaction() as s:
             tx = Change(s)
             yield tx
-            if any(isinstance(e, CredentialsRevoked) for e in tx.events):
-                mark_auth_changed(s)  # every process forgets cached credentials on commit
+            if any(isinstance(e, CredentialsRevoked | ConfigChanged) for e in tx.events):
+                # Moves the generation every process watches: on commit they forget cached
+                # credentials and take up a new configuration version.
+                mark_auth_changed(s)
         self.after_commit(tx.events)
 
     def run(self, use_case: Callable[..., tuple[T, Iterable[Any]]], *args: Any, **kwargs: Any) -> T:
@@ -99,6 +182,8 @@ class Services:
     def after_commit(self, events: Iterable[Any]) -> None:
         """Publish committed events and run their effects."""
         events = list(events)
+        if any(isinstance(e, ConfigChanged) for e in events):
+            self.refresh_config(force=True)  # this process answers with the new version
         if self.realtime is not None:
             self.realtime.publisher.publish(events)
         if any(
@@ -146,13 +231,25 @@ def build(clock: Clock | None = None, **overrides: Any) -> Services:
         catalogue = load_procedures(settings.config_dir)
     except CatalogueError as exc:
         raise ConfigError(str(exc)) from None
-    return Services(
+    app = Services(
         settings,
         config,
         Database(settings.database_url),
         clock or SystemClock(settings.timezone),
         catalogue,
     )
+    app._procedures_text = _file_text(settings.config_dir)
+    app.refresh_config()  # after the first init-db, the configuration lives in the database
+    return app
+
+
+def _file_text(folder: Any) -> str | None:
+    from kiosk.config import PROCEDURES_FILE
+
+    try:
+        return (folder / PROCEDURES_FILE).read_text(encoding="utf-8")  # type: ignore[no-any-return]
+    except OSError:
+        return None
 
 
 def ctx() -> Services:

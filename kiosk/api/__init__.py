@@ -137,6 +137,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
 
 
 from kiosk.api import (  # noqa: E402,F401
+    admin_config,
     auth_token,
     console,
     counters,

@@ -55,6 +55,8 @@ def list_services(site: str) -> Any:
     out = []
     with app.db.read() as s:
         for svc in site_cfg.services:
+            if not svc.enabled:
+                continue  # not offered
             st = service_status(s, app.config, app.clock, app.estimator, site_cfg, svc)
             out.append(
                 {

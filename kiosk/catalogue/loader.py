@@ -69,6 +69,10 @@ def _read(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise m.CatalogueError(f"{path}: cannot read the file: {exc}") from None
+    return _parse(text, path)
+
+
+def _parse(text: str, path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # a safe loader: plain data only
     except yaml.MarkedYAMLError as exc:
@@ -242,7 +246,13 @@ def load_catalogue(path: Path) -> m.Catalogue:
     Raises CatalogueError naming the file, the entry (e.g. "procedures[3] (code 1.001193)") and
     the field of every problem found, one per line, the first on the first line.
     """
-    raw = _read(path)
+    return catalogue_from_text(None, path)
+
+
+def catalogue_from_text(text: str | None, path: Path) -> m.Catalogue:
+    """Validate catalogue YAML ``text`` (read from ``path`` when None) with every check of
+    :func:`load_catalogue`; problems are reported under ``path``."""
+    raw = _read(path) if text is None else _parse(text, path)
     places = _Places(raw)
     if not isinstance(raw, dict):
         raise _fail(

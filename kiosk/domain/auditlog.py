@@ -29,6 +29,7 @@ class Filters:
     day: date | None = None  # local day
     source: str | None = None  # "audit" | "ticket"
     before: datetime | None = None  # paging: strictly older than this instant
+    since: datetime | None = None  # this instant or newer
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def _filter(stmt: Any, clock: Clock, f: Filters, at: Any, action: Any, site: Any
         stmt = stmt.where(at >= start, at < end)
     if f.before:
         stmt = stmt.where(at < f.before)
+    if f.since:
+        stmt = stmt.where(at >= f.since)
     return stmt
 
 

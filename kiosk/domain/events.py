@@ -69,3 +69,11 @@ class CredentialsRevoked:
 
     user_id: int | None = None
     device_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ConfigChanged:
+    """A new configuration version was stored: every process builds it, and kiosks, displays
+    and consoles reload their lists."""
+
+    version: int

@@ -142,7 +142,9 @@ def service_status(
     now_local = local(clock)
     week = site.hours_of(service)
     reason, reopens = None, None
-    if not hours.is_open(week, now_local, cfg.settings.holidays):
+    if not service.enabled:
+        reason = "disabled"
+    elif not hours.is_open(week, now_local, cfg.settings.holidays):
         reason = "closed"
         reopens = hours.next_opening(week, now_local, cfg.settings.holidays)
     elif (

@@ -135,6 +135,12 @@ def issue_ticket(
     svc = site_cfg.service(service)
     if svc is None:
         raise NotFound(f"Không có dịch vụ {service!r} tại {site}.", what="service")
+    if not svc.enabled:
+        raise ServiceClosed(
+            f"Dịch vụ {svc.name} tạm ngừng tiếp nhận.",
+            None,
+            en=f"The service {svc.name_en or svc.name} is not taking tickets.",
+        )
     now = clock.now()
     now_local = local(clock, now)
     holidays = cfg.settings.holidays

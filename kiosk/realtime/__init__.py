@@ -152,6 +152,18 @@ class Realtime:
         if start:
             self.socketio.start_background_task(self._watch)
 
+    def config_changed(self, version: int | None) -> None:
+        """Tell this process's kiosks, consoles and displays that the configuration changed
+        (they reload their lists). Each process tells its own clients when it takes up the new
+        version, so a change made anywhere (another worker, `motcua config import`) reaches
+        every client once, with or without a message queue."""
+        body = {"version": version}
+        for namespace in ("/live", "/display"):
+            try:
+                self.socketio.server.emit("config", body, namespace=namespace, ignore_queue=True)
+            except Exception:
+                log.exception("could not tell %s clients about the new configuration", namespace)
+
     def forget(self, namespace: str, sid: str) -> None:
         with self._lock:
             self._credentials.pop((namespace, sid), None)
@@ -171,6 +183,7 @@ class Realtime:
             if generation is not None and generation == seen:
                 continue
             seen = generation
+            self._app.extensions["motcua"].refresh_config()  # a new version: tell clients
             with self._lock:
                 tracked = list(self._credentials.items())
             with self._app.app_context():

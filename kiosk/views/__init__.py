@@ -6,7 +6,21 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from kiosk.views import accounts, admin, counter, guide, home, kiosk, rate, reports, track
+    # More /admin pages, on the admin blueprint: imported before it is registered.
+    from kiosk.views import (  # noqa: F401
+        accounts,
+        admin,
+        admin_catalogue,
+        admin_people,
+        admin_setup,
+        counter,
+        guide,
+        home,
+        kiosk,
+        rate,
+        reports,
+        track,
+    )
 
     for module in (home, accounts, kiosk, counter, track, rate, guide, admin, reports):
         app.register_blueprint(module.bp)

@@ -83,6 +83,7 @@ def users() -> Any:
         nav="admin",
         tab="users",
         users=people,
+        sites=app.config.sites,
         local=lambda at: local(app.clock, at),
     )
 
@@ -108,6 +109,7 @@ def devices() -> Any:
         nav="admin",
         tab="devices",
         devices=found,
+        sites=app.config.sites,
         local=lambda at: local(app.clock, at),
     )
 

@@ -65,7 +65,8 @@ def field_groups(services: tuple[Service, ...]) -> list[tuple[str, list[Service]
     """Services grouped by field, in configured order of each field's first service."""
     groups: dict[str, list[Service]] = {}
     for s in services:
-        groups.setdefault(s.field, []).append(s)
+        if s.enabled:  # a disabled service is not offered
+            groups.setdefault(s.field, []).append(s)
     return list(groups.items())
 
 

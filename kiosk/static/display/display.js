@@ -234,6 +234,10 @@
     }
   });
 
+  // An admin changed the configuration (counters shown, names, notice, layout): the page is
+  // drawn again; on load it asks for the state, as after any reconnect.
+  socket.on("config", () => M.throttle("config", () => location.reload(), 2000));
+
   socket.on("queue", (ev) => {
     M.throttle("waiting", refreshWaiting, WAITING_EVERY_MS);
     // A finished, transferred or paused ticket leaves its counter: refresh the tiles.

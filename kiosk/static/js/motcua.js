@@ -110,7 +110,30 @@ window.Motcua = (() => {
     sock.on("disconnect", () => onLink("offline"));
     sock.on("connect_error", () => onLink("offline"));
     sock.on("queue", (event) => onChange(event || {}));
+    // An admin changed the configuration: swap in the page's fresh lists, then refresh.
+    sock.on("config", () => reloadParts().finally(() => onChange({ kind: "config" })));
     return sock;
+  }
+
+  /** The configuration changed (services, counters, names): fetch this page again and swap
+      in each element marked data-config-part, matched by id. Resolves to whether it did. */
+  async function reloadParts() {
+    const parts = $$("[data-config-part]");
+    if (!parts.length) return false;
+    let html;
+    try {
+      const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!res.ok) return false;
+      html = await res.text();
+    } catch (err) {
+      return false;
+    }
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    for (const part of parts) {
+      const fresh = part.id && doc.getElementById(part.id);
+      if (fresh) part.replaceWith(document.importNode(fresh, true));
+    }
+    return true;
   }
 
   /* --- DOM ---------------------------------------------------------------------------- */
@@ -230,7 +253,7 @@ window.Motcua = (() => {
   const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
   return {
-    ApiError, api, serverNow, setServerTime, socket, live, device,
+    ApiError, api, serverNow, setServerTime, socket, live, reloadParts, device,
     $, $$, el, fill, slot, setState, readData, toast, closeButtons,
     clock, minutes, format, name, debounce, throttle, sleep,
   };

@@ -412,6 +412,13 @@
     if (!sock) return;
     sock.on("connect", soon);
     sock.on("disconnect", () => later("refresh", 1000, refresh));
+    // An admin added, changed or disabled a service: the grid is drawn again, then filled.
+    sock.on("config", () =>
+      M.reloadParts().finally(() => {
+        document.body.dataset.count = String($$("#services .service").length);
+        soon();
+      }),
+    );
     sock.on("queue", (ev) => {
       if (ev && ev.site && ev.site !== D.site) return;
       soon();
