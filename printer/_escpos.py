@@ -6,14 +6,22 @@ variable is unset. We point it at a fixed per-user cache folder so the pickle is
 the module still calls ``mkdtemp()`` eagerly even when the variable is set; we make that stray
 folder land inside our own cache folder and remove it again.
 
+escpos writes that pickle in place, so a process starting while another writes it would read
+half a file (two print agents or server workers starting together): the import runs under an
+exclusive lock on a file in the cache folder, and a pickle that still cannot be read (a crash
+mid-write) is deleted and rebuilt.
+
 Import escpos names from here, never ``import escpos`` directly inside printer/.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import pickle
 import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Protocol
@@ -67,7 +75,9 @@ def _import_escpos() -> None:
         saved = tempfile.tempdir
         tempfile.tempdir = str(cache)
         try:
-            import escpos.capabilities  # noqa: F401
+            with open(cache / "import.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                _import_capabilities(cache)
         finally:
             tempfile.tempdir = saved
         _remove_stray_folders(cache)
@@ -76,6 +86,17 @@ def _import_escpos() -> None:
     for handler in root.handlers[:]:
         if handler not in handlers_before:
             root.removeHandler(handler)
+
+
+def _import_capabilities(cache: Path) -> None:
+    """Import ``escpos.capabilities``; if its pickle is unreadable, delete it and try once more."""
+    try:
+        import escpos.capabilities  # noqa: F401
+    except (EOFError, pickle.UnpicklingError):
+        sys.modules.pop("escpos.capabilities", None)
+        for stale in cache.glob("*.capabilities.pickle"):
+            stale.unlink(missing_ok=True)
+        import escpos.capabilities  # noqa: F401
 
 
 def _remove_stray_folders(cache: Path) -> None:

@@ -73,3 +73,19 @@ def test_mypy_strict_passes_on_the_library(tmp_path: Path) -> None:
         timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_escpos_capabilities_survive_a_half_written_pickle(tmp_path: Path) -> None:
+    """python-escpos writes its capabilities pickle in place: a process that read it half
+    written (another one starting at the same moment) or after a crash must still start."""
+    import os
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    env.pop("ESCPOS_CAPABILITIES_PICKLE_DIR", None)
+    run = [sys.executable, "-c", "import printer._escpos"]
+    starts = [subprocess.Popen(run, env=env) for _ in range(4)]  # at once, one cache
+    assert [p.wait(timeout=60) for p in starts] == [0, 0, 0, 0]
+    (cached,) = (tmp_path / "motcua" / "escpos").glob("*.capabilities.pickle")
+    cached.write_bytes(cached.read_bytes()[:100])  # cut short, as by a crash mid-write
+    assert subprocess.run(run, env=env, timeout=60).returncode == 0
+    assert cached.stat().st_size > 100  # rebuilt
