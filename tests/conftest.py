@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,16 @@ def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
 
 
 @pytest.fixture
-def app(tmp_path: Path, clock: FixedClock) -> Any:
+def app(tmp_path: Path, clock: FixedClock) -> Iterator[Any]:
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    with app_on(url, tmp_path, clock, CAST, public_url="http://motcua.test") as application:
+        yield application
+
+
+@contextmanager
+def app_on(url: str, tmp_path: Path, clock: Any, config: Path, **settings: Any) -> Iterator[Any]:
+    """A test app on database ``url``, migrated and with ``config`` loaded (``settings`` add to
+    or override the test settings); its database is disposed of afterwards."""
     from kiosk import create_app
     from kiosk.dbsetup import load_config as load_rows
     from kiosk.dbsetup import upgrade
@@ -102,19 +112,29 @@ def app(tmp_path: Path, clock: FixedClock) -> Any:
     application = create_app(
         {
             "instance": str(tmp_path / "instance"),
-            "config": str(CAST),
-            "database_url": f"sqlite:///{tmp_path / 'app.sqlite3'}",
+            "config": str(config),
+            "database_url": url,
             "secret_key": "test-secret",
-            "public_url": "http://motcua.test",
             "clock": clock,
             "testing": True,
+            **settings,
         }
     )
     m = application.extensions["motcua"]
     upgrade(m.db)
     load_rows(m.db, m.config)
-    yield application
-    m.db.dispose()
+    try:
+        yield application
+    finally:
+        m.db.dispose()
+
+
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, name: str) -> str:
+    """The URL for a fixture parametrised with "sqlite" / "postgresql": a SQLite file called
+    ``name`` in ``tmp_path``, or the test's private PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / name}"
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CAST, Actions
+from tests.conftest import CAST, Actions, app_on, database_url
 
 SERVICES = "/api/v1/sites/hall/services"
 COUNTERS = "/api/v1/sites/hall/counters"
@@ -16,30 +16,9 @@ COUNTERS = "/api/v1/sites/hall/counters"
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def app(request: pytest.FixtureRequest, tmp_path: Any, clock: Any) -> Any:
     """The app of the shared fixture, on SQLite and on PostgreSQL."""
-    from kiosk import create_app
-    from kiosk.dbsetup import load_config, upgrade
-
-    url = (
-        f"sqlite:///{tmp_path / 'app.sqlite3'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    application = create_app(
-        {
-            "instance": str(tmp_path / "instance"),
-            "config": str(CAST),
-            "database_url": url,
-            "secret_key": "test-secret",
-            "public_url": "http://motcua.test",
-            "clock": clock,
-            "testing": True,
-        }
-    )
-    m = application.extensions["motcua"]
-    upgrade(m.db)
-    load_config(m.db, m.config)
-    yield application
-    m.db.dispose()
+    url = database_url(request, tmp_path, "app.sqlite3")
+    with app_on(url, tmp_path, clock, CAST, public_url="http://motcua.test") as application:
+        yield application
 
 
 @pytest.fixture

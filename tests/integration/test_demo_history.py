@@ -11,37 +11,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Actions
+from tests.conftest import Actions, app_on, database_url
 
 DEMO = Path(__file__).resolve().parents[2] / "config"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def demo(request: pytest.FixtureRequest, tmp_path: Path, clock: Any) -> Iterator[Actions]:
-    from kiosk import create_app
-    from kiosk.dbsetup import load_config, upgrade
-
-    url = (
-        f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    app = create_app(
-        {
-            "instance": str(tmp_path / "instance"),
-            "config": str(DEMO),
-            "database_url": url,
-            "secret_key": "x",
-            "clock": clock,
-            "testing": True,
-            "printer": f"spool:{tmp_path / 'spool'}",
-        }
-    )
-    m = app.extensions["motcua"]
-    upgrade(m.db)
-    load_config(m.db, m.config)
-    yield Actions(app, app.test_client())
-    m.db.dispose()
+    url = database_url(request, tmp_path, "demo.sqlite3")
+    spool = f"spool:{tmp_path / 'spool'}"
+    with app_on(url, tmp_path, clock, DEMO, secret_key="x", printer=spool) as app:
+        yield Actions(app, app.test_client())
 
 
 def test_history_fills_past_business_days_once_and_keeps_today(demo: Actions) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from kiosk.settings import REPO_ROOT
-from tests.conftest import Actions
+from tests.conftest import Actions, app_on, database_url
 
 DEMO = REPO_ROOT / "config"
 PROCEDURE = "1.001193"
@@ -93,31 +93,10 @@ RAW_BODIES: list[tuple[str, bytes]] = [
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def hostile(request: pytest.FixtureRequest, tmp_path: Path, clock: Any) -> Iterator[Actions]:
-    from kiosk import create_app
-    from kiosk.dbsetup import load_config, upgrade
-
-    url = (
-        f"sqlite:///{tmp_path / 'h.sqlite3'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    app = create_app(
-        {
-            "instance": str(tmp_path / "instance"),
-            "config": str(DEMO),
-            "database_url": url,
-            "secret_key": "x",
-            "public_url": "http://motcua.test",
-            "clock": clock,
-            "testing": True,
-            "printer": f"spool:{tmp_path / 'spool'}",
-        }
-    )
-    m = app.extensions["motcua"]
-    upgrade(m.db)
-    load_config(m.db, m.config)
-    yield Actions(app, app.test_client())
-    m.db.dispose()
+    url = database_url(request, tmp_path, "h.sqlite3")
+    settings = {"public_url": "http://motcua.test", "printer": f"spool:{tmp_path / 'spool'}"}
+    with app_on(url, tmp_path, clock, DEMO, secret_key="x", **settings) as app:
+        yield Actions(app, app.test_client())
 
 
 class Cast:
