@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from kiosk import storage
+from kiosk import diskfull
 from kiosk.domain import errors as d
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError) -> Any:
-        if not storage.is_storage_failure(exc):
+        if not diskfull.is_storage_failure(exc):
             return unexpected(exc)
-        storage.note_failure(exc, f"{request.method} {route_of_request()}")
+        diskfull.note_failure(exc, f"{request.method} {route_of_request()}")
         vi = "Hệ thống tạm thời không lưu được dữ liệu, xin thử lại sau."
         en = "The system cannot save data right now; please try again later."
         if _is_api():

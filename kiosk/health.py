@@ -9,13 +9,13 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select, text
 
+from kiosk.diskfull import writable
 from kiosk.domain.clock import local
 from kiosk.domain.presence import display_health
 from kiosk.models import PrinterStatus, PrintJob
 from kiosk.printing import printer_keys
 from kiosk.printing.slips import public_url_problem
 from kiosk.services import ctx
-from kiosk.storage import writable
 
 RECENT = timedelta(minutes=15)
 STUCK = timedelta(minutes=2)

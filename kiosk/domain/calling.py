@@ -33,8 +33,8 @@ from kiosk.domain.tickets import (
     record,
     transition,
 )
-from kiosk.domain.upsert import by_dialect
-from kiosk.models import CounterState, DisplayEvent, DisplaySeq, Ticket
+from kiosk.models import CounterState, DisplayEvent, Ticket
+from kiosk.storage import next_display_event
 
 Event = TicketCalled | TicketChanged | CounterChanged
 # History entries are facts: the past tense of each action.
@@ -230,8 +230,7 @@ def _occupy(
 def _display_event(
     s: Session, display_id: int, ticket: Ticket, counter: Counter, now: datetime, recall: bool
 ) -> DisplayEventAdded:
-    bump = _NEXT_DISPLAY_EVENT[s.get_bind().dialect.name]
-    event_id = s.execute(bump, {"display_id": display_id}).scalar_one()
+    event_id = next_display_event(s, display_id)
     payload: dict[str, Any] = {
         "number": ticket.number,
         "counter": counter.number,
@@ -247,21 +246,6 @@ def _display_event(
         )
     )
     return DisplayEventAdded(display_id, int(event_id), payload)
-
-
-def _display_seq_statement(insert: Any) -> Any:
-    table = DisplaySeq.__table__
-    return (
-        insert(table)
-        .values(display_id=bindparam("display_id"), last_event_id=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.display_id], set_={"last_event_id": table.c.last_event_id + 1}
-        )
-        .returning(table.c.last_event_id)
-    )
-
-
-_NEXT_DISPLAY_EVENT = by_dialect(_display_seq_statement)
 
 
 def call_ticket(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.catalogue import Catalogue, CatalogueError
@@ -28,6 +28,7 @@ from kiosk.domain.errors import InvalidInput
 from kiosk.domain.events import ConfigChanged
 from kiosk.domain.tickets import Actor, audit
 from kiosk.models import ConfigDocument, ConfigVersion, CounterState
+from kiosk.storage import lock_for_changes
 
 Documents = Mapping[str, str]
 
@@ -70,8 +71,7 @@ def lock(s: Session) -> None:
     """Serialise changes of the configuration: two admins saving at once must not lose one
     change or collide on the version number. SQLite's ``BEGIN IMMEDIATE`` already holds the
     one writer lock; PostgreSQL takes a table lock that plain reads do not wait for."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(text("LOCK TABLE config_versions IN SHARE ROW EXCLUSIVE MODE"))
+    lock_for_changes(s, "config_versions")
 
 
 def seed(s: Session, at: datetime, docs: Documents, folder: str | Path) -> int | None:

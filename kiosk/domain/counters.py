@@ -4,7 +4,7 @@ transaction that changes it), the services it calls today, and pausing it."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -14,8 +14,8 @@ from kiosk.domain.clock import Clock
 from kiosk.domain.errors import InvalidInput, NotFound
 from kiosk.domain.events import CounterChanged
 from kiosk.domain.tickets import Actor, audit, check_site
-from kiosk.domain.upsert import by_dialect
 from kiosk.models import CounterState
+from kiosk.storage import ensure_counter
 
 
 def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
@@ -30,23 +30,11 @@ def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
 
 def lock_counter(s: Session, site: str, number: int) -> CounterState:
     """The counter's state row, created if missing, locked for this transaction."""
-    params = {"site": site, "number": number}
-    s.execute(_ENSURE_COUNTER[s.get_bind().dialect.name], params)
-    return s.scalars(_LOCK_COUNTER, params).one()
+    ensure_counter(s, site, number)
+    return s.scalars(_LOCK_COUNTER, {"site": site, "number": number}).one()
 
 
-def _ensure_counter_statement(insert: Any) -> Any:
-    return (
-        insert(CounterState.__table__)
-        .values(
-            site=bindparam("site"), number=bindparam("number"), status="closed", normal_streak=0
-        )
-        .on_conflict_do_nothing()
-    )
-
-
-# Statements built once (building one costs more than running it): call-next runs them all.
-_ENSURE_COUNTER = by_dialect(_ensure_counter_statement)
+# Built once (building a statement costs more than running it): call-next runs it each time.
 _LOCK_COUNTER = (
     select(CounterState)
     .where(CounterState.site == bindparam("site"), CounterState.number == bindparam("number"))

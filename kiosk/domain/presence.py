@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config
-from kiosk.domain.upsert import insert_for
 from kiosk.models import DisplayPresence
+from kiosk.storage import upsert_presence
 
 HEARTBEAT_S = 30
 STALE = timedelta(seconds=3 * HEARTBEAT_S)  # connected, but no process has refreshed it
@@ -53,15 +53,9 @@ class Presence:
 
 
 def mark(s: Session, display_ids: Iterable[int], now: datetime, *, connected: bool) -> None:
-    rows = [{"display_id": d, "seen_at": now, "connected": connected} for d in display_ids]
-    if not rows:
-        return
-    stmt = insert_for(s)(DisplayPresence.__table__)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["display_id"],
-        set_={"seen_at": stmt.excluded.seen_at, "connected": stmt.excluded.connected},
+    upsert_presence(
+        s, [{"display_id": d, "seen_at": now, "connected": connected} for d in display_ids]
     )
-    s.execute(stmt, rows)
 
 
 def display_health(s: Session, cfg: Config, now: datetime) -> list[dict[str, Any]]:

@@ -197,9 +197,9 @@ def test_a_full_disk_is_a_503_one_log_line_a_minute_and_healthz_says_so(
 
     from sqlalchemy import event, text
 
-    from kiosk import storage
+    from kiosk import diskfull
 
-    storage.reset()
+    diskfull.reset()
     m = app.extensions["motcua"]
     kiosk = actions.device("kiosk-1", "kiosk")
     staff = actions.user("anna", "staff")
@@ -254,7 +254,7 @@ def test_a_full_disk_is_a_503_one_log_line_a_minute_and_healthz_says_so(
         with m.db.engine.connect() as conn:
             conn.execute(text("DROP TABLE IF EXISTS filler"))
             conn.commit()
-        storage.reset()
+        diskfull.reset()
     assert actions.client.get("/healthz").get_json()["database"]["writable"] is True
     assert actions.issue(kiosk).status_code == 201
 

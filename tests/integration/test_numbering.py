@@ -60,3 +60,41 @@ def test_past_the_cap_nothing_is_written(any_db: Any, cast: Any, clock: Any) -> 
         assert s.scalar(select(func.count()).select_from(PrintJob)) == 2
         assert s.scalar(select(TicketNumber.last_seq)) == 2
         assert s.scalar(select(TicketNumber.waiting)) == 2
+
+
+def test_sqlite_fast_path_writes_the_rows_sqlalchemy_would(db: Any, cast: Any, clock: Any) -> None:
+    """On SQLite a new ticket is written on the driver connection (kiosk.storage): every
+    column of its three rows must be stored exactly as SQLAlchemy's own INSERT stores the same
+    values (dates, UTC instants, JSON, NULLs), or reads, reports and exports would drift."""
+    from sqlalchemy import insert, text
+
+    ticket = _issue(db, cast, clock, printer="kiosk-1", priority="elderly")
+    tables = {"tickets": Ticket, "ticket_events": TicketEvent, "print_jobs": PrintJob}
+    with db.transaction() as s:
+        for name, model in tables.items():
+            key = "id" if name == "tickets" else "ticket_id"
+            row = s.execute(select(model.__table__).where(model.__table__.c[key] == ticket.id))
+            values = dict(row.one()._mapping)
+            values.pop("id")
+            if name == "tickets":  # unique columns
+                values["code"] += "-copy"
+                values["seq"] += 1000
+            copy = s.execute(insert(model.__table__).values(values).returning(text("id")))
+            copy_id = copy.scalar_one()
+            columns = ", ".join(f"{c}, typeof({c})" for c in values)
+            fast, orm = (
+                s.execute(text(f"SELECT {columns} FROM {name} WHERE id = :i"), {"i": i}).one()
+                for i in (
+                    s.execute(text(f"SELECT id FROM {name} WHERE {key} = :t"), {"t": ticket.id})
+                    .scalars()
+                    .first(),
+                    copy_id,
+                )
+            )
+            differ = [
+                c
+                for c, a, b in zip(values, fast[::2], orm[::2], strict=True)
+                if c not in ("code", "seq") and a != b
+            ]
+            assert not differ, f"{name}: {differ}"
+            assert fast[1::2] == orm[1::2], name  # the same storage class per column
