@@ -347,3 +347,45 @@ def test_same_idempotency_key_at_once_gives_one_ticket(
     assert (status, nxt["number"]) == (201, "A002")
     status, again = srv.request("POST", "/api/v1/tickets", kiosk, body, headers)
     assert (status, again["id"]) == (200, answers[0][1]["id"])
+
+
+def test_sqlite_writers_of_other_processes_wait_on_the_file_gate(tmp_path: Any) -> None:
+    """Writers of several processes take turns on a file lock next to the SQLite file (handed
+    over by the kernel) instead of polling SQLite's lock. Another open of the lock file stands
+    for another process: while it holds the lock no transaction starts; once it lets go the
+    waiting one runs."""
+    import fcntl
+    import os
+
+    from sqlalchemy import text
+
+    db = Database(f"sqlite:///{tmp_path / 'gate.sqlite3'}")
+    try:
+        with db.transaction() as s:
+            s.execute(text("CREATE TABLE t (x INTEGER)"))
+        other = os.open(tmp_path / "gate.sqlite3-writers", os.O_RDWR)
+        fcntl.flock(other, fcntl.LOCK_EX)
+        started = threading.Event()
+        done = threading.Event()
+
+        def write() -> None:
+            started.set()
+            with db.transaction() as s:
+                s.execute(text("INSERT INTO t VALUES (1)"))
+            done.set()
+
+        worker = threading.Thread(target=write)
+        worker.start()
+        started.wait(5)
+        assert not done.wait(0.5)  # the other "process" holds the gate
+        fcntl.flock(other, fcntl.LOCK_UN)
+        assert done.wait(10)
+        worker.join(10)
+        # Held only for the transaction: the other process gets it straight back.
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+        with db.read() as s:
+            assert s.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    finally:
+        db.dispose()
