@@ -8,6 +8,7 @@ mistakes a form can make get their own message in both languages, naming the fie
 
 from __future__ import annotations
 
+import re
 import string
 from typing import Any
 
@@ -25,6 +26,7 @@ MAX_NOTICE = 300
 MAX_HEADER_LINES = 4
 MAX_HEADER_CHARS = 64
 PLACEHOLDERS = ("number", "counter")
+CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # as kiosk.config.Code
 
 
 def _invalid(field: str, vi: str, en: str) -> InvalidInput:
@@ -192,9 +194,15 @@ def update_rating(
             f"Mức «chưa hài lòng» phải từ 2 đến {scale}.",
             f"The negative threshold is between 2 and {scale}.",
         )
+    if not 5 <= values["show_seconds"] <= 300:
+        raise _invalid(
+            "show_seconds",
+            "Màn hình đánh giá hiện từ 5 đến 300 giây.",
+            "The rating screen stays 5 to 300 seconds.",
+        )
     codes = [r["code"] for r in values["reasons"]]
     for r in values["reasons"]:
-        if not r["code"] or not r["vi"]:
+        if not CODE.match(r["code"]) or not r["vi"]:
             raise _invalid(
                 "reasons",
                 "Mỗi lý do cần mã (chữ thường, không dấu) và tên tiếng Việt.",

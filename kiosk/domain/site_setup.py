@@ -110,9 +110,16 @@ def edit_site(
 def entry(data: dict[str, Any], kind: str, key: str, value: Any) -> dict[str, Any]:
     """The entry of list ``kind`` (services, counters, displays, kiosks) whose ``key`` is
     ``value``; raises NotFound."""
-    found = next((e for e in data.get(kind) or [] if e.get(key) == value), None)
+    found: dict[str, Any] | None = next(
+        (e for e in data.get(kind) or [] if e.get(key) == value), None
+    )
     if found is None:
-        what = {"services": "dịch vụ", "counters": "quầy", "displays": "màn hình"}.get(kind, kind)
+        what = {
+            "services": "dịch vụ",
+            "counters": "quầy",
+            "displays": "màn hình",
+            "kiosks": "máy lấy số",
+        }.get(kind, kind)
         raise NotFound(f"Không có {what} {value!r}.", en=f"No {kind} entry {value!r}.", what=kind)
     return found
 

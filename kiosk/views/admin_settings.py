@@ -100,19 +100,30 @@ def printer_uri(fields: dict[str, str]) -> str:
             en="Other options take the form key=value&key=value.",
             field="options",
         ) from None
-    uri = kind if kind == "dummy" else f"{kind}:{fields['target']}"
-    uri += f"?{urlencode(query)}" if query else ""
-    try:
-        spec_for(uri, ctx().settings.instance)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"Cài đặt máy in không dùng được: {exc}",
-            en=f"This printer setting cannot be used: {exc}",
-            field="options" if "?" in uri and "option" in str(exc) else "target",
-        ) from None
+    base = kind if kind == "dummy" else f"{kind}:{fields['target']}"
+    uri = base + (f"?{urlencode(query)}" if query else "")
+    # The address alone first: when it passes, the options are to blame.
+    for candidate in (base, uri):
+        problem = _printer_problem(candidate)
+        if problem:
+            field = "target" if candidate == base else "options"
+            raise InvalidInput(
+                f"Cài đặt máy in không dùng được: {problem}",
+                en=f"This printer setting cannot be used: {problem}",
+                field="profile" if field == "options" and "profile" in problem else field,
+            )
     if kind == "agent" and not uri[len(AGENT) :].partition("?")[0].strip():
         raise InvalidInput("Cần tên máy in.", en="The printer's name is required.", field="target")
     return uri
+
+
+def _printer_problem(uri: str) -> str:
+    """Why the server cannot use printer setting ``uri`` ("" when it can)."""
+    try:
+        spec_for(uri, ctx().settings.instance)
+    except ValueError as exc:
+        return str(exc)
+    return ""
 
 
 @bp.route("/admin/sites/<site>/kiosks/<name>", methods=["GET", "POST"])
@@ -157,15 +168,10 @@ def rating_form() -> Any:
     levels = [rating.labels[n] for n in sorted(rating.labels, reverse=True)]
 
     def submit(form: dict[str, Any]) -> str:
-        form["labels"] = [
-            (form_text(f"label_vi_{i}", 60), form_text(f"label_en_{i}", 60)) for i in range(5)
-        ]
+        form["labels"] = [(form_text(f"vi_{i}", 60), form_text(f"en_{i}", 60)) for i in range(5)]
         count = len(form["reasons"])
         form["reasons"] = [
-            {
-                k: form_text(f"reason_{k}_{i}", 32 if k == "code" else 80)
-                for k in ("code", "vi", "en")
-            }
+            {k: form_text(f"reason_{k}_{i}", 80) for k in ("code", "vi", "en")}
             for i in range(count)
         ]
         form["negative_below"] = form_text("negative_below", 2)
@@ -183,9 +189,7 @@ def rating_form() -> Any:
             "labels": labels,
             "reasons": [r for r in form["reasons"] if any(r.values())],
             "negative_below": form_int("negative_below", "Mức chưa hài lòng", optional=False),
-            "show_seconds": form_int(
-                "show_seconds", "Thời gian hiện màn hình đánh giá", optional=False
-            ),
+            "show_seconds": form_int("show_seconds", "Thời gian hiện", optional=False),
         }
         ctx().run(settings_setup.update_rating, actor(), values)
         return url_for("admin.documents", saved="rating")
