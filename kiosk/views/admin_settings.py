@@ -22,6 +22,7 @@ from kiosk.views.admin_setup import actor, form_int, form_page, form_text, site_
 
 PRINTER_KINDS = ("none", "spool", "network", "usb", "serial", "file", "cups", "agent")
 PRINTER_MODES = ("", "full", "compact")
+LEVELS = (5, 4, 3, 2, 1)  # the rating form's rows, best first
 REASON_ROWS_FREE = 2  # empty rows offered for new reasons
 SAMPLE = ("A012", 3)  # the call the announcement form previews
 
@@ -165,10 +166,10 @@ def _all_sites() -> None:
 def rating_form() -> Any:
     _all_sites()
     rating = ctx().config.settings.rating
-    levels = [rating.labels[n] for n in sorted(rating.labels, reverse=True)]
 
     def submit(form: dict[str, Any]) -> str:
-        form["labels"] = [(form_text(f"vi_{i}", 60), form_text(f"en_{i}", 60)) for i in range(5)]
+        # One row per level, 5 (best) down to 1; a scale of N levels fills levels 1..N.
+        form["labels"] = {n: (form_text(f"vi_{n}", 60), form_text(f"en_{n}", 60)) for n in LEVELS}
         count = len(form["reasons"])
         form["reasons"] = [
             {k: form_text(f"reason_{k}_{i}", 80) for k in ("code", "vi", "en")}
@@ -176,15 +177,16 @@ def rating_form() -> Any:
         ]
         form["negative_below"] = form_text("negative_below", 2)
         form["show_seconds"] = form_text("show_seconds", 4)
-        labels = [pair for pair in form["labels"] if pair[0] or pair[1]]
-        if any(not vi for vi, _ in labels) or any(
-            not form["labels"][i][0] and form["labels"][i + 1][0] for i in range(4)
+        filled = [n for n in LEVELS if any(form["labels"][n])]
+        if filled != list(range(len(filled), 0, -1)) or not all(
+            form["labels"][n][0] for n in filled
         ):
             raise InvalidInput(
-                "Mỗi mức cần tên tiếng Việt, từ mức cao nhất xuống, không bỏ trống ở giữa.",
-                en="Each level needs a Vietnamese name, from the best down, with no gap.",
+                "Mỗi mức cần tên tiếng Việt, từ mức 1 lên, không bỏ trống ở giữa.",
+                en="Each level needs a Vietnamese name, from level 1 up, with no gap.",
                 field="labels",
             )
+        labels = [form["labels"][n] for n in filled]
         values = {
             "labels": labels,
             "reasons": [r for r in form["reasons"] if any(r.values())],
@@ -195,7 +197,9 @@ def rating_form() -> Any:
         return url_for("admin.documents", saved="rating")
 
     form = {
-        "labels": [(lab.vi, lab.en) for lab in levels] + [("", "")] * (5 - len(levels)),
+        "labels": {
+            n: (lab.vi, lab.en) if (lab := rating.labels.get(n)) else ("", "") for n in LEVELS
+        },
         "reasons": [{"code": r.code, "vi": r.vi, "en": r.en} for r in rating.reasons]
         + [{"code": "", "vi": "", "en": ""}] * REASON_ROWS_FREE,
         "negative_below": rating.negative_below,

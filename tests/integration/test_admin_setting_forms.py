@@ -135,10 +135,10 @@ def test_kiosk_form_refuses_a_printer_it_cannot_use(
 
 def test_rating_form(app: Any, admin: Any, actions: Actions) -> None:
     path = "/admin/settings/rating"
-    assert 'value="Rất hài lòng"' in admin.get(path).text
+    assert 'name="vi_4" value="Rất hài lòng"' in admin.get(path).text
     sc = pushed(app, admin, actions)
     data = {
-        "vi_0": "Tốt", "en_0": "Good", "vi_1": "Được", "vi_2": "Chưa tốt", "en_2": "Poor",
+        "vi_3": "Tốt", "en_3": "Good", "vi_2": "Được", "vi_1": "Chưa tốt", "en_1": "Poor",
         "negative_below": "2", "show_seconds": "20",
         "reason_code_0": "long_wait", "reason_vi_0": "Chờ lâu", "reason_en_0": "Long wait",
         "reason_code_3": "noise", "reason_vi_3": "Ồn ào",
@@ -153,8 +153,10 @@ def test_rating_form(app: Any, admin: Any, actions: Actions) -> None:
     assert "Sửa thang đánh giá" in admin.get("/admin?action=rating_changed").text
     before = m(app).config_version
     for bad, field in (
-        ({**data, "vi_1": ""}, "vi_0"),  # a gap in the scale
-        ({**data, "vi_2": "", "en_2": ""}, "vi_0"),  # two levels only
+        ({**data, "vi_2": ""}, "vi_5"),  # a gap in the scale
+        ({**data, "vi_5": "Tuyệt vời"}, "vi_5"),  # level 4 left out
+        ({**data, "vi_3": "", "en_3": ""}, "vi_5"),  # two levels only
+        ({**data, "vi_3": ""}, "vi_5"),  # an English name alone
         ({**data, "reason_code_3": "long_wait"}, "reason_code_0"),
         ({**data, "reason_code_3": ""}, "reason_code_0"),
         ({**data, "reason_code_3": "ồn ào"}, "reason_code_0"),
