@@ -232,7 +232,7 @@ def _preview(form: dict[str, Any]) -> dict[str, str] | None:
         tpl = AnnouncementTemplate(vi=form["vi"], en=form["en"] or None, repeat=1)
         out = {
             "vi": announcement_text(*SAMPLE, tpl, "vi"),
-            "vi_said": " · ".join(spoken_words(*SAMPLE, tpl, "vi")),
+            "said": " · ".join(spoken_words(*SAMPLE, tpl, "vi")),
         }
         if form["en"]:
             out["en"] = announcement_text(*SAMPLE, tpl, "en")

@@ -66,7 +66,7 @@ def test_admin_changes_the_notice_and_the_open_display_shows_it(
                 admin.wait_for_selector("form.admin-form")
                 shot(admin, f"admin-{name}-form-{lang}")
         # The announcement's preview shows the sentence before it is saved.
-        admin.goto(f"{office.url}/admin/settings/announcement")
+        admin.goto(f"{office.url}/admin/settings/announcement?lang=vi")
         admin.fill("input[name=vi]", "Mời công dân số {number} tới quầy {counter}")
         admin.click("button[name=preview]")
         expect(admin.locator("#preview")).to_contain_text("Mời công dân số A012 tới quầy 3")

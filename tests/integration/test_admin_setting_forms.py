@@ -193,6 +193,7 @@ def test_announcement_form_previews_then_saves(app: Any, admin: Any, actions: Ac
     data = {"vi": "Mời số {number} đến quầy {counter}", "en": "", "repeat": "1"}
     r = post(admin, path, preview="1", **data)
     assert r.status_code == 200 and "Mời số A012 đến quầy 3" in r.text
+    assert "Mời số · a · không · một · hai · đến quầy · ba" in r.text  # as it is said
     assert m(app).config_version == before and not config_events(sc)
     r = post(admin, path, english="on", **{**data, "en": "Number {number}, counter {counter}"})
     assert r.status_code == 302
