@@ -59,11 +59,11 @@ def _count(text: str) -> int:
 
 def cmd_check(_args: argparse.Namespace) -> int:
     from kiosk import preflight
-    from kiosk.config import load_config
     from kiosk.settings import Settings
 
     settings = Settings.from_env()
-    findings = preflight.run(load_config(settings.config_dir), settings, online=True)
+    config, which = preflight.live_configuration(settings)  # the database's, else the files
+    findings = [which, *preflight.run(config, settings, online=True)]
     for finding in findings:
         print(finding.line())
     bad = preflight.problems(findings)
