@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = catalogue.add_parser(
         "check",
         help="list the entries and facts staff must still check (unverified, past review, "
-        "fee windows ending soon, suggestions outside the catalogue)",
+        "fee windows ending soon, suggestions outside the catalogue) in the live catalogue "
+        "(the database's; procedures.yaml before the first init-db); the first line says which",
     )
     check.add_argument("--all", action="store_true", help="every finding of every entry")
     check.add_argument("--strict", action="store_true", help="exit 1 when anything needs attention")

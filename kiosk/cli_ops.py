@@ -22,7 +22,9 @@ def add_parsers(sub: Any) -> None:
     sub.add_parser(
         "check",
         help="check the environment (state folder, fonts, voice, printers, public URL, "
-        "database, message queue) and print a report; exit status 1 on errors",
+        "database, message queue) and print a report; exit status 1 on errors. The printers "
+        "are those of the live configuration in the database (the files before the first "
+        "init-db); the report says which",
     )
 
     backup = sub.add_parser(
