@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode
 from flask import abort, g, request, url_for
 
 from display.announce import AnnouncementTemplate, announcement_text, spoken_words
+from kiosk.config import Site
 from kiosk.domain import settings_setup
 from kiosk.domain.errors import InvalidInput
 from kiosk.printing.routing import AGENT, spec_for
@@ -33,18 +34,18 @@ SAMPLE = ("A012", 3)  # the call the announcement form previews
 @bp.route("/admin/sites/<site>/displays/<int:display_id>", methods=["GET", "POST"])
 @staff_page("admin")
 def display_form(site: str, display_id: int) -> Any:
-    site_cfg = site_or_404(site)
-    display = next((d for d in site_cfg.displays if d.id == display_id), None)
-    if display is None:
-        abort(404)
+    site_cfg, display = site_entry_or_404(site, "displays", "id", display_id)
 
     def submit(form: dict[str, Any]) -> str:
+        ticked = [c.number for c in site_cfg.counters if request.form.get(f"show_{c.number}")]
+        shown = list(display.counters)
         form.update(
             name=form_text("name", 120),
             notice=form_text("notice", settings_setup.MAX_NOTICE + 1),
             layout=form_text("layout", 16),
             volume=form_text("volume", 8),
-            counters=[c.number for c in site_cfg.counters if request.form.get(f"show_{c.number}")],
+            # The board keeps its order; newly ticked counters come after, in the site's order.
+            counters=sorted(ticked, key=lambda n: shown.index(n) if n in shown else len(shown)),
         )
         volume = form_int("volume", "Âm lượng (%)")
         values = {k: form[k] for k in ("name", "notice", "layout", "counters")}
@@ -130,10 +131,7 @@ def _printer_problem(uri: str) -> str:
 @bp.route("/admin/sites/<site>/kiosks/<name>", methods=["GET", "POST"])
 @staff_page("admin")
 def kiosk_form(site: str, name: str) -> Any:
-    site_cfg = site_or_404(site)
-    kiosk = next((k for k in site_cfg.kiosks if k.name == name), None)
-    if kiosk is None:
-        abort(404)
+    site_cfg, kiosk = site_entry_or_404(site, "kiosks", "name", name)
 
     def submit(form: dict[str, Any]) -> str:
         form.update({k: form_text(k) for k in ("kind", "target", "profile", "mode", "options")})
@@ -154,6 +152,15 @@ def kiosk_form(site: str, name: str) -> Any:
 
 
 # --- organisation-wide settings ---------------------------------------------------------------
+
+
+def site_entry_or_404(site: str, kind: str, key: str, value: Any) -> tuple[Site, Any]:
+    """The site and its entry of list ``kind`` (displays, kiosks) whose ``key`` is ``value``."""
+    site_cfg = site_or_404(site)
+    found = next((e for e in getattr(site_cfg, kind) if getattr(e, key) == value), None)
+    if found is None:
+        abort(404)
+    return site_cfg, found
 
 
 def _all_sites() -> None:

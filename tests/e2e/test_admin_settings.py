@@ -5,6 +5,7 @@ for displays, kiosk printers, the rating scale, the ticket header and the announ
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -13,10 +14,12 @@ from playwright.sync_api import expect
 from tests import serverproc
 from tests.e2e.conftest import LANDSCAPE, enroll, login, new_page, shot
 from tests.e2e.test_admin import office
+from tests.e2e.test_kiosk import close, open_kiosk, service
 
 pytestmark = pytest.mark.e2e
 __all__ = ["office"]  # the fixture this module uses
 
+RENAMED = "Đăng ký khai sinh (tên đã sửa)"
 NOTICE = "Chiều nay nghỉ tiếp dân từ 15:00 để họp giao ban."
 
 
@@ -73,4 +76,40 @@ def test_admin_changes_the_notice_and_the_open_display_shows_it(
         shot(admin, "admin-announcement-preview-vi")
     finally:
         tv.context.close()
+        admin.context.close()
+
+
+def test_an_open_kiosk_offers_an_edited_procedure_at_once(
+    browser: Any, office: serverproc.Server
+) -> None:
+    """The kiosk's procedure step is read again on the `config` push: an admin renames a
+    procedure and the kiosk, never reloaded, offers it under its new name."""
+    office.cli("user", "add", "editor", "--role", "admin", stdin=serverproc.PASSWORD + "\n")
+    kiosk = open_kiosk(browser, office, office.device_token("kiosk-procedures"))
+    admin = new_page(browser, LANDSCAPE)
+    try:
+        kiosk.evaluate("window.__notReloaded = true")
+        service(kiosk, "hotich").tap()
+        first = kiosk.locator("#procedure .procedure-choice").first
+        first.wait_for()
+        code = first.get_attribute("data-code")
+        kiosk.locator("#procedure .back").tap()
+        kiosk.locator("#home").wait_for(state="visible")
+
+        login(admin, office, "editor", f"/admin/procedures/{code}")
+        body = admin.input_value("textarea[name=body]")
+        renamed = re.sub(r"^name_vi: .*$", f"name_vi: {RENAMED}", body, count=1, flags=re.M)
+        assert renamed != body
+        admin.fill("textarea[name=body]", renamed)
+        admin.click("#procedure-form button[type=submit]")
+        admin.wait_for_selector(".form-saved")
+
+        expect(kiosk.locator("#kiosk-data")).to_contain_text(RENAMED)  # the push arrived
+        service(kiosk, "hotich").tap()
+        expect(kiosk.locator(f'#procedure .procedure-choice[data-code="{code}"]')).to_contain_text(
+            RENAMED
+        )
+        assert kiosk.evaluate("window.__notReloaded") is True
+    finally:
+        close(kiosk)
         admin.context.close()

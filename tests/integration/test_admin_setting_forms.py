@@ -48,6 +48,17 @@ def marked(page: Any, name: str) -> bool:
     )
 
 
+def refused(app: Any, admin: Any, path: str, cases: list[tuple[dict[str, Any], str]]) -> None:
+    """Each ``(form data, field)`` is refused with a message, that field marked, and nothing
+    stored."""
+    before = m(app).config_version
+    for data, field in cases:
+        r = post(admin, path, **data)
+        assert r.status_code == 422 and 'id="problem"' in r.text, data
+        assert marked(r, field), (data, field)
+    assert m(app).config_version == before
+
+
 DISPLAY = "/admin/sites/hall/displays/1"
 
 
@@ -151,8 +162,7 @@ def test_rating_form(app: Any, admin: Any, actions: Actions) -> None:
     assert (rating.negative_below, rating.show_seconds) == (2, 20)
     assert config_events(sc)
     assert "Sửa thang đánh giá" in admin.get("/admin?action=rating_changed").text
-    before = m(app).config_version
-    for bad, field in (
+    refused(app, admin, path, [
         ({**data, "vi_2": ""}, "vi_5"),  # a gap in the scale
         ({**data, "vi_5": "Tuyệt vời"}, "vi_5"),  # level 4 left out
         ({**data, "vi_3": "", "en_3": ""}, "vi_5"),  # two levels only
@@ -162,11 +172,7 @@ def test_rating_form(app: Any, admin: Any, actions: Actions) -> None:
         ({**data, "reason_code_3": "ồn ào"}, "reason_code_0"),
         ({**data, "negative_below": "4"}, "negative_below"),
         ({**data, "show_seconds": "1"}, "show_seconds"),
-    ):
-        r = post(admin, path, **bad)
-        assert r.status_code == 422 and 'id="problem"' in r.text, bad
-        assert marked(r, field), (bad, field)
-    assert m(app).config_version == before
+    ])  # fmt: skip
 
 
 def test_ticket_header_form(app: Any, admin: Any, actions: Actions) -> None:
@@ -203,18 +209,13 @@ def test_announcement_form_previews_then_saves(app: Any, admin: Any, actions: Ac
     )  # fmt: skip
     assert config_events(sc)
     assert "Sửa câu mời" in admin.get("/admin?action=announcement_changed").text
-    before = m(app).config_version
-    for bad, field in (
+    refused(app, admin, path, [
         ({**data, "vi": "Mời số {ticket}"}, "vi"),
         ({**data, "vi": "Mời công dân đến quầy {counter}"}, "vi"),
         ({**data, "en": "Go to {place}"}, "en"),
         ({**data, "english": "on"}, "en"),
         ({**data, "repeat": "9"}, "repeat"),
-    ):
-        r = post(admin, path, **bad)
-        assert r.status_code == 422 and 'id="problem"' in r.text, bad
-        assert marked(r, field), (bad, field)
-    assert m(app).config_version == before
+    ])  # fmt: skip
 
 
 FORMS = (
