@@ -14,12 +14,15 @@ from playwright.sync_api import expect
 from tests import serverproc
 from tests.e2e.conftest import LANDSCAPE, enroll, login, new_page, shot
 from tests.e2e.test_admin import office
+from tests.e2e.test_display import wait_until
 from tests.e2e.test_kiosk import close, open_kiosk, service
 
 pytestmark = pytest.mark.e2e
 __all__ = ["office"]  # the fixture this module uses
 
 RENAMED = "Đăng ký khai sinh (tên đã sửa)"
+PROCEDURE_NAMED = """JSON.parse(document.getElementById("kiosk-data").textContent)
+  .procedures.hotich.some((p) => p.code === "%s" && p.vi === "%s")"""
 NOTICE = "Chiều nay nghỉ tiếp dân từ 15:00 để họp giao ban."
 
 
@@ -104,7 +107,8 @@ def test_an_open_kiosk_offers_an_edited_procedure_at_once(
         admin.click("#procedure-form button[type=submit]")
         admin.wait_for_selector(".form-saved")
 
-        expect(kiosk.locator("#kiosk-data")).to_contain_text(RENAMED)  # the push arrived
+        # The push arrived: the page's data holds the new name (tapping before would race it).
+        wait_until(kiosk, PROCEDURE_NAMED % (code, RENAMED))
         service(kiosk, "hotich").tap()
         expect(kiosk.locator(f'#procedure .procedure-choice[data-code="{code}"]')).to_contain_text(
             RENAMED
