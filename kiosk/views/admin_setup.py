@@ -13,6 +13,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 
 from kiosk.config import Site
 from kiosk.domain import access, configuration, site_setup
+from kiosk.domain.clock import local
 from kiosk.domain.errors import DomainError, InvalidInput
 from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
@@ -260,6 +261,7 @@ def documents() -> Any:
         docs=sorted(docs, key=lambda p: (p != "motcua.yaml", p)),
         history=history,
         version=app.config_version,
+        local=lambda at: local(app.clock, at),
     )
 
 
