@@ -110,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = catalogue.add_parser(
         "check",
         help="list the entries and facts staff must still check (unverified, past review, "
-        "fee windows ending soon, suggestions outside the catalogue)",
+        "fee windows ending soon, suggestions outside the catalogue) in the live catalogue "
+        "(the database's; procedures.yaml before the first init-db); the first line says which",
     )
     check.add_argument("--all", action="store_true", help="every finding of every entry")
     check.add_argument("--strict", action="store_true", help="exit 1 when anything needs attention")
@@ -383,16 +384,18 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from kiosk.catalogue import CatalogueError, load_procedures
+    from kiosk.catalogue import CatalogueError
     from kiosk.catalogue.review import report, review
+    from kiosk.preflight import live_catalogue
 
     settings = Settings.from_env()
     try:
-        catalogue = load_procedures(settings.config_dir)
+        catalogue, where = live_catalogue(settings)  # the database's, else the file
     except CatalogueError as exc:
         raise CliError(str(exc).splitlines()[0]) from None
     if catalogue is None:
-        raise CliError(f"{settings.config_dir}: no procedures.yaml")
+        raise CliError(f"{where}: no procedures.yaml")
+    print(f"catalogue: {where}")
     today = datetime.now(ZoneInfo(settings.timezone)).date()
     for line in report(catalogue, today, everything=args.all):
         print(line)

@@ -22,7 +22,9 @@ def add_parsers(sub: Any) -> None:
     sub.add_parser(
         "check",
         help="check the environment (state folder, fonts, voice, printers, public URL, "
-        "database, message queue) and print a report; exit status 1 on errors",
+        "database, message queue) and print a report; exit status 1 on errors. The printers "
+        "are those of the live configuration in the database (the files before the first "
+        "init-db); the report says which",
     )
 
     backup = sub.add_parser(
@@ -59,11 +61,11 @@ def _count(text: str) -> int:
 
 def cmd_check(_args: argparse.Namespace) -> int:
     from kiosk import preflight
-    from kiosk.config import load_config
     from kiosk.settings import Settings
 
     settings = Settings.from_env()
-    findings = preflight.run(load_config(settings.config_dir), settings, online=True)
+    config, which = preflight.live_configuration(settings)  # the database's, else the files
+    findings = [which, *preflight.run(config, settings, online=True)]
     for finding in findings:
         print(finding.line())
     bad = preflight.problems(findings)

@@ -15,11 +15,14 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from kiosk.config import Config
 from kiosk.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    from kiosk.catalogue import Catalogue
 
 Level = Literal["ok", "warning", "error"]
 
@@ -264,6 +267,70 @@ def server_printers(config: Config, settings: Settings) -> list[Finding]:
         uris = {k.name: k.printer for s in config.sites for k in s.kiosks if k.printer != "none"}
     found = (printer_device(uri, name, settings.instance) for name, uri in sorted(uris.items()))
     return [f for f in found if f is not None]
+
+
+# --- which configuration: the live one in the database, or the files --------------------------
+
+
+def live_documents(settings: Settings) -> tuple[dict[str, str], int] | None:
+    """The live configuration's documents and version once ``init-db`` stored them; None when
+    the database holds none yet or cannot be read (then the files are what a server uses)."""
+    from kiosk.db import Database
+    from kiosk.domain import configuration
+
+    try:
+        db = Database(settings.database_url)
+        try:
+            with db.read() as s:
+                version = configuration.live_version(s)
+                docs = configuration.read_documents(s) if version is not None else {}
+        finally:
+            db.dispose()
+    except Exception:  # no database, no tables yet, a malformed URL: the database check says
+        return None
+    return (docs, version) if docs and version is not None else None
+
+
+def live_configuration(settings: Settings) -> tuple[Config, Finding]:
+    """The configuration a server would run with, and a finding saying which one it is: the
+    live configuration in the database, else the files of ``MOTCUA_CONFIG`` (a live version
+    that no longer builds is an error; the files are checked instead). Raises ConfigError when
+    the files are used and do not load."""
+    from kiosk.config import ConfigError, config_from_documents, load_config
+
+    live = live_documents(settings)
+    files = f"the files in {settings.config_dir}"
+    if live is None:
+        note = f"{files} (the database holds no configuration yet)"
+        return load_config(settings.config_dir), _ok("configuration", note)
+    docs, version = live
+    try:
+        config = config_from_documents(docs, settings.config_dir)
+    except ConfigError as exc:
+        problem = f"the live version {version} in the database does not build ({exc}); {files}"
+        return load_config(settings.config_dir), Finding("error", "configuration", problem)
+    return config, _ok(
+        "configuration", f"the live configuration in the database, version {version}"
+    )
+
+
+def live_catalogue(settings: Settings) -> tuple[Catalogue | None, str]:
+    """The procedure catalogue a server would use and where it comes from (see
+    :func:`live_configuration`). Raises CatalogueError naming the bad file."""
+    from kiosk.catalogue import load_procedures
+    from kiosk.catalogue.loader import catalogue_from_text
+    from kiosk.config import PROCEDURES_FILE
+
+    live = live_documents(settings)
+    if live is None:
+        where = f"{settings.config_dir / PROCEDURES_FILE} (the database holds no configuration yet)"
+        return load_procedures(settings.config_dir), where
+    docs, version = live
+    text = docs.get(PROCEDURES_FILE)
+    where = f"the live configuration in the database, version {version}"
+    if text is None:
+        return None, where
+    return catalogue_from_text(text, settings.config_dir / PROCEDURES_FILE), where
 
 
 # --- services the server talks to -------------------------------------------------------------

@@ -8,7 +8,8 @@ find is reported with file, entry and field.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,9 @@ from kiosk.domain import configuration as conf
 from kiosk.domain.clock import Clock
 from kiosk.domain.errors import InvalidInput, NotFound
 from kiosk.domain.tickets import Actor, check_site
+
+T = TypeVar("T")
+Documents = conf.Documents
 
 SERVICE_FIELDS = ("name", "name_en", "daily_cap", "target_wait_s", "enabled")
 COUNTER_FIELDS = ("name", "services")
@@ -61,44 +65,100 @@ def _apply_service(entry: dict[str, Any], values: dict[str, Any]) -> None:
             entry[key] = value
 
 
+def edit(
+    s: Session,
+    cfg: Config,
+    clock: Clock,
+    actor: Actor,
+    find: Callable[[Documents], tuple[str, dict[str, Any]]],
+    change: Callable[[dict[str, Any]], T],
+    action: str,
+    **detail: Any,
+) -> tuple[T, list[Any]]:
+    """The one path of every form and API change to a configuration document: lock, read the
+    live documents, let ``find`` pick one (its path and parsed content), let ``change`` edit that
+    content in place (raising InvalidInput or NotFound to refuse) and return what to answer,
+    then validate the whole configuration and store it with an audit entry ``action``."""
+    conf.lock(s)
+    docs = conf.read_documents(s)
+    path, data = find(docs)
+    result = change(data)
+    _, event = conf.save(
+        s, clock.now(), actor, conf.with_document(docs, path, data), cfg.folder, action, **detail
+    )
+    return result, [event]
+
+
+def edit_site(
+    s: Session,
+    cfg: Config,
+    clock: Clock,
+    actor: Actor,
+    site: str,
+    change: Callable[[dict[str, Any]], T],
+    action: str,
+    **detail: Any,
+) -> tuple[T, list[Any]]:
+    """:func:`edit` on ``site``'s document, for an actor allowed there."""
+    check_site(actor, site)
+    return edit(
+        s, cfg, clock, actor, lambda docs: conf.site_document(docs, site), change, action,
+        site=site, **detail,
+    )  # fmt: skip
+
+
+def entry(data: dict[str, Any], kind: str, key: str, value: Any) -> dict[str, Any]:
+    """The entry of list ``kind`` (services, counters, displays, kiosks) whose ``key`` is
+    ``value``; raises NotFound."""
+    found: dict[str, Any] | None = next(
+        (e for e in data.get(kind) or [] if e.get(key) == value), None
+    )
+    if found is None:
+        what = {
+            "services": "dịch vụ",
+            "counters": "quầy",
+            "displays": "màn hình",
+            "kiosks": "máy lấy số",
+        }.get(kind, kind)
+        raise NotFound(f"Không có {what} {value!r}.", en=f"No {kind} entry {value!r}.", what=kind)
+    return found
+
+
+def _taken_prefix(services: list[dict[str, Any]], prefix: Any, entry: Any = None) -> None:
+    if prefix and any(e.get("prefix") == prefix and e is not entry for e in services):
+        raise _invalid(
+            "prefix",
+            f"Chữ cái đầu số {prefix!r} đã dùng cho dịch vụ khác.",
+            f"Prefix {prefix!r} is used by another service.",
+        )
+
+
 def add_service(
     s: Session, cfg: Config, clock: Clock, actor: Actor, site: str, values: dict[str, Any]
 ) -> tuple[dict[str, Any], list[Any]]:
     """Add a service to ``site``: ``values`` has code, prefix, name and optionally name_en,
     daily_cap, target_wait_s, hours, enabled. Raises InvalidInput (taken code or prefix,
     negative cap), NotFound (site), ConfigInvalid (anything else the validators refuse)."""
-    check_site(actor, site)
-    _check_service_values(values)
-    conf.lock(s)
-    docs = conf.read_documents(s)
-    path, data = conf.site_document(docs, site)
-    services = data.setdefault("services", [])
-    if any(e.get("code") == values["code"] for e in services):
-        raise _invalid(
-            "code",
-            f"Mã dịch vụ {values['code']!r} đã có tại {site}.",
-            f"Service code {values['code']!r} is taken at {site}.",
-        )
-    if any(e.get("prefix") == values["prefix"] for e in services):
-        raise _invalid(
-            "prefix",
-            f"Chữ cái đầu số {values['prefix']!r} đã dùng cho dịch vụ khác.",
-            f"Prefix {values['prefix']!r} is used by another service.",
-        )
-    entry: dict[str, Any] = {"code": values["code"], "prefix": values["prefix"]}
-    _apply_service(entry, {k: v for k, v in values.items() if k not in ("code", "prefix")})
-    services.append(entry)
-    _, event = conf.save(
-        s,
-        clock.now(),
-        actor,
-        conf.with_document(docs, path, data),
-        cfg.folder,
-        "service_added",
-        site=site,
-        target=f"{site}/services/{values['code']}",
+    code = values["code"]
+
+    def change(data: dict[str, Any]) -> dict[str, Any]:
+        _check_service_values(values)
+        services = data.setdefault("services", [])
+        if any(e.get("code") == code for e in services):
+            raise _invalid(
+                "code",
+                f"Mã dịch vụ {code!r} đã có tại {site}.",
+                f"Service code {code!r} is taken at {site}.",
+            )
+        _taken_prefix(services, values["prefix"])
+        added: dict[str, Any] = {"code": code, "prefix": values["prefix"]}
+        _apply_service(added, {k: v for k, v in values.items() if k not in ("code", "prefix")})
+        services.append(added)
+        return added
+
+    return edit_site(
+        s, cfg, clock, actor, site, change, "service_added", target=f"{site}/services/{code}"
     )
-    return entry, [event]
 
 
 def update_service(
@@ -112,36 +172,18 @@ def update_service(
 ) -> tuple[dict[str, Any], list[Any]]:
     """Change a service's fields (any of :data:`SERVICE_FIELDS`, or hours, prefix); raises
     NotFound, InvalidInput, ConfigInvalid."""
-    check_site(actor, site)
-    _check_service_values(values)
-    conf.lock(s)
-    docs = conf.read_documents(s)
-    path, data = conf.site_document(docs, site)
-    entry = next((e for e in data.get("services", []) if e.get("code") == code), None)
-    if entry is None:
-        raise NotFound(f"Không có dịch vụ {code!r} tại {site}.", en=f"No service {code!r}.")
-    prefix = values.get("prefix")
-    if prefix and any(
-        e.get("prefix") == prefix and e is not entry for e in data.get("services", [])
-    ):
-        raise _invalid(
-            "prefix",
-            f"Chữ cái đầu số {prefix!r} đã dùng cho dịch vụ khác.",
-            f"Prefix {prefix!r} is used by another service.",
-        )
-    _apply_service(entry, values)
-    _, event = conf.save(
-        s,
-        clock.now(),
-        actor,
-        conf.with_document(docs, path, data),
-        cfg.folder,
-        "service_changed",
-        site=site,
-        target=f"{site}/services/{code}",
-        fields=sorted(values),
-    )
-    return entry, [event]
+
+    def change(data: dict[str, Any]) -> dict[str, Any]:
+        _check_service_values(values)
+        found = entry(data, "services", "code", code)
+        _taken_prefix(data.get("services") or [], values.get("prefix"), found)
+        _apply_service(found, values)
+        return found
+
+    return edit_site(
+        s, cfg, clock, actor, site, change, "service_changed",
+        target=f"{site}/services/{code}", fields=sorted(values),
+    )  # fmt: skip
 
 
 def _check_counter_services(data: dict[str, Any], services: list[str] | None) -> None:
@@ -170,32 +212,23 @@ def add_counter(
 ) -> tuple[dict[str, Any], list[Any]]:
     """Add counter ``values["number"]`` with its name and services in calling order; raises
     InvalidInput (taken number, unknown service), NotFound, ConfigInvalid."""
-    check_site(actor, site)
-    conf.lock(s)
-    docs = conf.read_documents(s)
-    path, data = conf.site_document(docs, site)
-    counters = data.setdefault("counters", [])
-    if any(e.get("number") == values["number"] for e in counters):
-        raise _invalid(
-            "number",
-            f"Quầy số {values['number']} đã có.",
-            f"Counter {values['number']} already exists.",
-        )
-    _check_counter_services(data, values["services"])
-    entry = {"number": values["number"], "name": values["name"], "services": values["services"]}
-    counters.append(entry)
-    _, event = conf.save(
-        s,
-        clock.now(),
-        actor,
-        conf.with_document(docs, path, data),
-        cfg.folder,
-        "counter_added",
-        site=site,
-        counter=values["number"],
-        target=f"{site}/counters/{values['number']}",
-    )
-    return entry, [event]
+    number = values["number"]
+
+    def change(data: dict[str, Any]) -> dict[str, Any]:
+        counters = data.setdefault("counters", [])
+        if any(e.get("number") == number for e in counters):
+            raise _invalid(
+                "number", f"Quầy số {number} đã có.", f"Counter {number} already exists."
+            )
+        _check_counter_services(data, values["services"])
+        added = {"number": number, "name": values["name"], "services": values["services"]}
+        counters.append(added)
+        return added
+
+    return edit_site(
+        s, cfg, clock, actor, site, change, "counter_added",
+        counter=number, target=f"{site}/counters/{number}",
+    )  # fmt: skip
 
 
 def update_counter(
@@ -209,30 +242,17 @@ def update_counter(
 ) -> tuple[dict[str, Any], list[Any]]:
     """Change a counter's name or services (in calling order); raises NotFound, InvalidInput,
     ConfigInvalid."""
-    check_site(actor, site)
-    conf.lock(s)
-    docs = conf.read_documents(s)
-    path, data = conf.site_document(docs, site)
-    entry = next((e for e in data.get("counters", []) if e.get("number") == number), None)
-    if entry is None:
-        raise NotFound(f"Không có quầy số {number} tại {site}.", en=f"No counter {number}.")
-    _check_counter_services(data, values.get("services"))
-    for key in COUNTER_FIELDS:
-        if values.get(key) is not None:
-            entry[key] = values[key]
-    _, event = conf.save(
-        s,
-        clock.now(),
-        actor,
-        conf.with_document(docs, path, data),
-        cfg.folder,
-        "counter_changed",
-        site=site,
-        counter=number,
-        target=f"{site}/counters/{number}",
-        fields=sorted(values),
-    )
-    return entry, [event]
+
+    def change(data: dict[str, Any]) -> dict[str, Any]:
+        found = entry(data, "counters", "number", number)
+        _check_counter_services(data, values.get("services"))
+        found.update({k: values[k] for k in COUNTER_FIELDS if values.get(k) is not None})
+        return found
+
+    return edit_site(
+        s, cfg, clock, actor, site, change, "counter_changed",
+        counter=number, target=f"{site}/counters/{number}", fields=sorted(values),
+    )  # fmt: skip
 
 
 def replace_all(

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         admin,
         admin_catalogue,
         admin_people,
+        admin_settings,
         admin_setup,
         counter,
         guide,

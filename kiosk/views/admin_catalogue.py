@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 
 from kiosk.config import PROCEDURES_FILE
 from kiosk.domain import access, configuration, site_setup
@@ -16,7 +16,7 @@ from kiosk.domain.errors import DomainError
 from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
 from kiosk.views.admin import bp
-from kiosk.web import lang
+from kiosk.views.admin_setup import form_page
 
 
 @bp.get("/admin/procedures")
@@ -50,31 +50,23 @@ def procedure(code: str) -> Any:
     index = next((i for i, e in enumerate(entries) if str(e.get("code")) == code), None)
     if index is None:
         abort(404)
-    body, problem = configuration.dump(entries[index]), None
-    if request.method == "POST":
-        body = (request.form.get("body") or "").replace("\r\n", "\n")
+
+    def submit(form: dict[str, Any]) -> str:
+        form["body"] = (request.form.get("body") or "").replace("\r\n", "\n")
         try:
-            try:
-                entry = yaml.safe_load(body)
-            except yaml.YAMLError as exc:
-                raise DomainError(f"YAML không hợp lệ: {exc}", en=f"Invalid YAML: {exc}") from None
-            if not isinstance(entry, dict):
-                raise DomainError("Cần một mục (mapping).", en="Expected one entry (a mapping).")
-            entries[index] = entry
-            ctx().run(
-                site_setup.replace_document,
-                access.actor_of(g.user, request.remote_addr),
-                PROCEDURES_FILE,
-                configuration.dump(data),
-            )
-            return redirect(url_for("admin.procedures", saved=code))
-        except DomainError as exc:
-            problem = exc.en if lang() == "en" and exc.en else exc.message
-    return render_template(
-        "admin/procedure.html",
-        nav="admin",
-        tab="procedures",
-        code=code,
-        body=body,
-        problem=problem,
-    ), (422 if problem else 200)
+            entry = yaml.safe_load(form["body"])
+        except yaml.YAMLError as exc:
+            raise DomainError(f"YAML không hợp lệ: {exc}", en=f"Invalid YAML: {exc}") from None
+        if not isinstance(entry, dict):
+            raise DomainError("Cần một mục (mapping).", en="Expected one entry (a mapping).")
+        entries[index] = entry
+        ctx().run(
+            site_setup.replace_document,
+            access.actor_of(g.user, request.remote_addr),
+            PROCEDURES_FILE,
+            configuration.dump(data),
+        )
+        return url_for("admin.procedures", saved=code)
+
+    body = configuration.dump(entries[index])
+    return form_page("admin/procedure.html", {"body": body}, submit, "procedures", code=code)

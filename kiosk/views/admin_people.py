@@ -6,23 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
-from kiosk.domain import access, people
+from kiosk.domain import people
 from kiosk.domain.clock import local
 from kiosk.domain.errors import DomainError
 from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
 from kiosk.views.admin import bp
+from kiosk.views.admin_setup import actor, form_text
 from kiosk.web import lang
 
 
-def _text(name: str, size: int = 64) -> str:
-    return (request.form.get(name) or "").strip()[:size]
-
-
 def _number(name: str) -> int | None:
-    raw = _text(name, 6)
+    raw = form_text(name, 6)
     return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
@@ -31,32 +28,28 @@ def _again(view: str, exc: DomainError, **kwargs: Any) -> Any:
     return redirect(url_for(view, problem=problem[:300], **kwargs))
 
 
-def _actor() -> Any:
-    return access.actor_of(g.user, request.remote_addr)
-
-
 @bp.post("/admin/users")
 @staff_page("admin")
 def add_user() -> Any:
     try:
         ctx().run(
             people.add_user,
-            _actor(),
-            _text("username"),
-            _text("role", 16),
+            actor(),
+            form_text("username", 64),
+            form_text("role", 16),
             request.form.get("password") or "",
-            _text("site", 32) or None,
+            form_text("site", 32) or None,
         )
     except DomainError as exc:
         return _again("admin.users", exc)
-    return redirect(url_for("admin.users", saved=_text("username")))
+    return redirect(url_for("admin.users", saved=form_text("username", 64)))
 
 
 @bp.post("/admin/users/<name>/role")
 @staff_page("admin")
 def set_role(name: str) -> Any:
     try:
-        ctx().run(people.set_role, _actor(), name, _text("role", 16))
+        ctx().run(people.set_role, actor(), name, form_text("role", 16))
     except DomainError as exc:
         return _again("admin.users", exc)
     return redirect(url_for("admin.users", saved=name))
@@ -78,14 +71,14 @@ def _link_page(link: Any, name: str) -> Any:
 @bp.post("/admin/devices")
 @staff_page("admin")
 def add_device() -> Any:
-    name = _text("name")
+    name = form_text("name", 64)
     try:
         link = ctx().run(
             people.add_device,
-            _actor(),
+            actor(),
             name,
-            _text("kind", 16),
-            _text("site", 32),
+            form_text("kind", 16),
+            form_text("site", 32),
             _number("display"),
             _number("counter"),
         )
@@ -98,7 +91,7 @@ def add_device() -> Any:
 @staff_page("admin")
 def device_link(name: str) -> Any:
     try:
-        link = ctx().run(people.issue_link, _actor(), name)
+        link = ctx().run(people.issue_link, actor(), name)
     except DomainError as exc:
         return _again("admin.devices", exc)
     return _link_page(link, name)
@@ -108,7 +101,7 @@ def device_link(name: str) -> Any:
 @staff_page("admin")
 def rename_device(name: str) -> Any:
     try:
-        new = ctx().run(people.rename_device, _actor(), name, _text("new_name"))
+        new = ctx().run(people.rename_device, actor(), name, form_text("new_name", 64))
     except DomainError as exc:
         return _again("admin.devices", exc)
     return redirect(url_for("admin.devices", saved=new))
@@ -118,7 +111,7 @@ def rename_device(name: str) -> Any:
 @staff_page("admin")
 def revoke_device(name: str) -> Any:
     try:
-        ctx().run(people.revoke_device, _actor(), name)
+        ctx().run(people.revoke_device, actor(), name)
     except DomainError as exc:
         return _again("admin.devices", exc)
     return redirect(url_for("admin.devices", saved=name))

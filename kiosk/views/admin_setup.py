@@ -6,12 +6,14 @@ re-shows the form with what was typed and the field marked."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, g, redirect, render_template, request, url_for
 
 from kiosk.config import Site
 from kiosk.domain import access, configuration, site_setup
+from kiosk.domain.clock import local
 from kiosk.domain.errors import DomainError, InvalidInput
 from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
@@ -21,14 +23,14 @@ from kiosk.web import lang
 _FIELD_IN_MESSAGE = re.compile(r"\.(\w+)(?:\[\d+\])?: ")
 
 
-def _site_or_404(code: str) -> Site:
+def site_or_404(code: str) -> Site:
     site = ctx().config.site(code)
     if site is None or (g.user.site is not None and g.user.site != code):
         abort(404)
     return site
 
 
-def _actor() -> Any:
+def actor() -> Any:
     return access.actor_of(g.user, request.remote_addr)
 
 
@@ -42,7 +44,11 @@ def _problem(exc: DomainError) -> tuple[str, str | None]:
     return message, field
 
 
-def _int(name: str, label: str, *, optional: bool = True) -> int | None:
+def form_text(name: str, limit: int = 200) -> str:
+    return (request.form.get(name) or "").strip()[:limit]
+
+
+def form_int(name: str, label: str, *, optional: bool = True) -> int | None:
     raw = (request.form.get(name) or "").strip()
     if not raw and optional:
         return None
@@ -51,6 +57,32 @@ def _int(name: str, label: str, *, optional: bool = True) -> int | None:
             f"{label}: phải là số nguyên dương.", en=f"{label}: a whole number.", field=name
         )
     return int(raw)
+
+
+def form_page(
+    template: str,
+    form: dict[str, Any],
+    submit: Callable[[dict[str, Any]], str | None],
+    tab: str = "sites",
+    **context: Any,
+) -> Any:
+    """The one handler of every /admin form. GET shows ``form`` (the stored values); POST calls
+    ``submit(form)``, which copies what was typed into ``form``, parses it, runs one use case
+    and returns where to go next (None: show the form again, e.g. a preview). A refused
+    change shows the form again (422) with what was typed, the message in the page's language
+    and the field it names marked."""
+    problem, field = None, None
+    if request.method == "POST":
+        try:
+            target = submit(form)
+            if target is not None:
+                return redirect(target)
+        except DomainError as exc:
+            problem, field = _problem(exc)
+    page = render_template(
+        template, nav="admin", tab=tab, form=form, problem=problem, field=field, **context
+    )
+    return page, (422 if problem else 200)
 
 
 def parse_hours(text: str) -> dict[str, list[str]] | None:
@@ -88,7 +120,7 @@ def sites() -> Any:
 @bp.get("/admin/sites/<site>")
 @staff_page("admin")
 def site_page(site: str) -> Any:
-    site_cfg = _site_or_404(site)
+    site_cfg = site_or_404(site)
     app = ctx()
     with app.db.read() as s:
         path, _ = configuration.site_document(configuration.read_documents(s), site)
@@ -124,12 +156,12 @@ def _service_form(site: str, code: str | None) -> dict[str, Any]:
 
 def _service_values(new: bool) -> dict[str, Any]:
     f = request.form
-    wait = _int("target_wait_min", "Thời gian chờ mục tiêu", optional=False)
+    wait = form_int("target_wait_min", "Thời gian chờ mục tiêu", optional=False)
     values: dict[str, Any] = {
         "prefix": (f.get("prefix") or "").strip().upper()[:2],
         "name": (f.get("name") or "").strip()[:120],
         "name_en": (f.get("name_en") or "").strip()[:120],
-        "daily_cap": _int("daily_cap", "Giới hạn số phiếu/ngày"),
+        "daily_cap": form_int("daily_cap", "Giới hạn số phiếu/ngày"),
         "target_wait_s": (wait or 0) * 60,
         "hours": parse_hours(f.get("hours") or ""),
         "same_day": f.get("same_day") == "on" or None,
@@ -144,33 +176,24 @@ def _service_values(new: bool) -> dict[str, Any]:
 @bp.route("/admin/sites/<site>/services/<code>", methods=["GET", "POST"])
 @staff_page("admin")
 def service_form(site: str, code: str | None = None) -> Any:
-    site_cfg = _site_or_404(site)
+    site_cfg = site_or_404(site)
     if code is not None and site_cfg.service(code) is None:
         abort(404)
-    form, problem, field = _service_form(site, code), None, None
-    if request.method == "POST":
-        form = {**form, **request.form.to_dict()}
+
+    def submit(form: dict[str, Any]) -> str:
+        form.update(request.form.to_dict())
         form["same_day"] = request.form.get("same_day") == "on"
         form["enabled"] = request.form.get("enabled") == "on"
-        try:
-            values = _service_values(new=code is None)
-            if code is None:
-                ctx().run(site_setup.add_service, _actor(), site, values)
-            else:
-                ctx().run(site_setup.update_service, _actor(), site, code, values)
-            return redirect(url_for("admin.site_page", site=site, saved=values.get("code", code)))
-        except DomainError as exc:
-            problem, field = _problem(exc)
-    return render_template(
-        "admin/service_form.html",
-        nav="admin",
-        tab="sites",
-        site=site_cfg,
-        code=code,
-        form=form,
-        problem=problem,
-        field=field,
-    ), (422 if problem else 200)
+        values = _service_values(new=code is None)
+        if code is None:
+            ctx().run(site_setup.add_service, actor(), site, values)
+        else:
+            ctx().run(site_setup.update_service, actor(), site, code, values)
+        return url_for("admin.site_page", site=site, saved=values.get("code", code))
+
+    return form_page(
+        "admin/service_form.html", _service_form(site, code), submit, site=site_cfg, code=code
+    )
 
 
 # --- counters ---------------------------------------------------------------------------------
@@ -192,44 +215,33 @@ def _counter_services(site_cfg: Site) -> list[str]:
 @bp.route("/admin/sites/<site>/counters/<int:number>", methods=["GET", "POST"])
 @staff_page("admin")
 def counter_form(site: str, number: int | None = None) -> Any:
-    site_cfg = _site_or_404(site)
+    site_cfg = site_or_404(site)
     counter = site_cfg.counter(number) if number is not None else None
     if number is not None and counter is None:
         abort(404)
+
+    def submit(form: dict[str, Any]) -> str:
+        form["name"] = (request.form.get("name") or "").strip()[:120]
+        form["services"] = _counter_services(site_cfg)
+        values = {"name": form["name"], "services": form["services"]}
+        if not form["name"]:
+            raise InvalidInput(
+                "Tên quầy không được để trống.", en="Name is required.", field="name"
+            )
+        if number is None:
+            form["number"] = request.form.get("number", "")
+            values["number"] = form_int("number", "Số quầy", optional=False)
+            ctx().run(site_setup.add_counter, actor(), site, values)
+        else:
+            ctx().run(site_setup.update_counter, actor(), site, number, values)
+        return url_for("admin.site_page", site=site)
+
     form: dict[str, Any] = {
         "number": number or "",
         "name": counter.name if counter else "",
         "services": list(counter.services) if counter else [],
     }
-    problem, field = None, None
-    if request.method == "POST":
-        form["name"] = (request.form.get("name") or "").strip()[:120]
-        form["services"] = _counter_services(site_cfg)
-        try:
-            values = {"name": form["name"], "services": form["services"]}
-            if not form["name"]:
-                raise InvalidInput(
-                    "Tên quầy không được để trống.", en="Name is required.", field="name"
-                )
-            if number is None:
-                form["number"] = request.form.get("number", "")
-                values["number"] = _int("number", "Số quầy", optional=False)
-                ctx().run(site_setup.add_counter, _actor(), site, values)
-            else:
-                ctx().run(site_setup.update_counter, _actor(), site, number, values)
-            return redirect(url_for("admin.site_page", site=site))
-        except DomainError as exc:
-            problem, field = _problem(exc)
-    return render_template(
-        "admin/counter_form.html",
-        nav="admin",
-        tab="sites",
-        site=site_cfg,
-        number=number,
-        form=form,
-        problem=problem,
-        field=field,
-    ), (422 if problem else 200)
+    return form_page("admin/counter_form.html", form, submit, site=site_cfg, number=number)
 
 
 # --- every document, as YAML ------------------------------------------------------------------
@@ -249,6 +261,7 @@ def documents() -> Any:
         docs=sorted(docs, key=lambda p: (p != "motcua.yaml", p)),
         history=history,
         version=app.config_version,
+        local=lambda at: local(app.clock, at),
     )
 
 
@@ -262,19 +275,10 @@ def document(path: str) -> Any:
         docs = configuration.read_documents(s)
     if path not in docs:
         abort(404)
-    body, problem = docs[path], None
-    if request.method == "POST":
-        body = (request.form.get("body") or "").replace("\r\n", "\n")
-        try:
-            app.run(site_setup.replace_document, _actor(), path, body)
-            return redirect(url_for("admin.documents", saved=path))
-        except DomainError as exc:
-            problem, _ = _problem(exc)
-    return render_template(
-        "admin/document.html",
-        nav="admin",
-        tab="config",
-        path=path,
-        body=body,
-        problem=problem,
-    ), (422 if problem else 200)
+
+    def submit(form: dict[str, Any]) -> str:
+        form["body"] = (request.form.get("body") or "").replace("\r\n", "\n")
+        app.run(site_setup.replace_document, actor(), path, form["body"])
+        return url_for("admin.documents", saved=path)
+
+    return form_page("admin/document.html", {"body": docs[path]}, submit, "config", path=path)

@@ -7,25 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from tests.conftest import Actions
-
-PASSWORD = "correct-horse"
-
-
-@pytest.fixture
-def admin(client: Any, actions: Actions) -> Any:
-    actions.user("boss", "admin", password=PASSWORD)
-    page = client.get("/login")
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
-    r = client.post("/login", data={"username": "boss", "password": PASSWORD, "csrf_token": token})
-    assert r.status_code in (302, 303)
-    return client
-
-
-def _csrf(page: Any) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+from tests.integration.conftest import PASSWORD
+from tests.integration.conftest import csrf as _csrf
 
 
 def test_pages_in_both_languages(admin: Any) -> None:

@@ -99,3 +99,33 @@ def test_catalogue_check_names_a_bad_file(
     err = capsys.readouterr().err
     assert err.startswith("motcua: error: ") and "procedures.yaml" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_the_checks_read_the_live_configuration_once_there_is_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """``motcua check`` and ``motcua catalogue check`` check what the server runs with: the
+    files before ``init-db``, the database's live configuration after it (the files may then
+    be stale or broken), and say which."""
+    from kiosk.cli import main
+
+    config = write_config(tmp_path / "config")
+    monkeypatch.setenv("MOTCUA_CONFIG", str(config))
+    monkeypatch.setenv("MOTCUA_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("MOTCUA_PUBLIC_URL", "http://127.0.0.1:8000")
+    main(["check"])
+    assert f"configuration: the files in {config} (the database holds no" in capsys.readouterr().out
+    assert main(["catalogue", "check"]) == 0
+    assert "catalogue: " + str(config / "procedures.yaml") in capsys.readouterr().out
+
+    assert main(["init-db"]) == 0
+    capsys.readouterr()
+    # The files go bad after init-db; the live configuration is what counts.
+    (config / "procedures.yaml").write_text("procedures: [1, 2]\n", encoding="utf-8")
+    (config / "motcua.yaml").write_text("organisation: 7\n", encoding="utf-8")
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out
+    assert "ok       configuration: the live configuration in the database, version 1" in out
+    assert main(["catalogue", "check"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("catalogue: the live configuration in the database, version 1")

@@ -412,9 +412,15 @@
     if (!sock) return;
     sock.on("connect", soon);
     sock.on("disconnect", () => later("refresh", 1000, refresh));
-    // An admin added, changed or disabled a service: the grid is drawn again, then filled.
+    // An admin added, changed or disabled a service, or changed the procedure catalogue: the
+    // grid is drawn again, then filled, and the page's data (each service's procedures, the
+    // timings) is read again from the fresh page.
     sock.on("config", () =>
       M.reloadParts().finally(() => {
+        const fresh = M.readData("kiosk-data");
+        delete fresh.lang; // the citizen's choice on this page stays
+        delete fresh.now;
+        Object.assign(D, fresh);
         document.body.dataset.count = String($$("#services .service").length);
         soon();
       }),
