@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kiosk.report_triggers import REPORT_TRIGGERS
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored naive UTC everywhere."""
@@ -417,6 +419,51 @@ def _create_queue_count_triggers(target: Any, connection: Any, **_kw: Any) -> No
 
 
 event.listen(Ticket.__table__, "after_create", _create_queue_count_triggers)
+
+
+# --- report summary ------------------------------------------------------------------------
+# A closed business day's tickets, copied once with their figures' inputs as plain integers, so
+# a year's report groups and counts without date arithmetic or joins. ``report_days`` lists the
+# days copied; triggers (``kiosk.report_triggers``) take a day off it when any of its tickets or
+# ratings changes. Rules: docs/reports.md ("How reports stay fast").
+
+
+class ReportDay(Base):
+    __tablename__ = "report_days"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class ReportFact(Base):
+    """One ticket of a summarised day (see ``kiosk.domain.report_summary``)."""
+
+    __tablename__ = "report_facts"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    hour: Mapped[int] = mapped_column(Integer)  # local hour of issue
+    service: Mapped[str] = mapped_column(String(32))  # the service issued for
+    counter: Mapped[int | None] = mapped_column(Integer)  # of the latest call
+    officer_id: Mapped[int | None] = mapped_column(Integer)  # of the latest call
+    priority: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    wait_s: Mapped[int | None] = mapped_column(Integer)  # issue -> first call
+    service_s: Mapped[int | None] = mapped_column(Integer)  # first call -> done (done only)
+    transferred: Mapped[int] = mapped_column(Integer)  # 1 when moved at least once
+    score: Mapped[int | None] = mapped_column(Integer)
+    first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def _create_report_triggers(target: Any, connection: Any, **_kw: Any) -> None:
+    """After every table exists (the triggers read tickets and write report_days)."""
+    for statement in REPORT_TRIGGERS.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+
+
+event.listen(Base.metadata, "after_create", _create_report_triggers)
 
 
 class ConfigDocument(Base):
