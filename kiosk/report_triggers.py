@@ -26,7 +26,7 @@ REPORT_TRIGGERS: dict[str, list[str]] = {
         f"""CREATE TRIGGER report_ticket_insert AFTER INSERT ON tickets
     BEGIN{_FORGET.format(r="NEW")}
     END""",
-        f"""CREATE TRIGGER report_ticket_update AFTER UPDATE OF {_WATCHED} ON tickets
+        f"""CREATE TRIGGER report_ticket_update AFTER UPDATE OF{_WATCHED} ON tickets
     BEGIN{_FORGET.format(r="OLD")}{_FORGET.format(r="NEW")}
     END""",
         f"""CREATE TRIGGER report_ticket_delete AFTER DELETE ON tickets
@@ -51,7 +51,7 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$""",
-        f"""CREATE TRIGGER report_ticket AFTER INSERT OR DELETE OR UPDATE OF {_WATCHED}
+        f"""CREATE TRIGGER report_ticket AFTER INSERT OR DELETE OR UPDATE OF{_WATCHED}
     ON tickets FOR EACH ROW EXECUTE FUNCTION motcua_report_ticket()""",
         f"""CREATE FUNCTION motcua_report_rating() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

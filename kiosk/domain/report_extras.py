@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
 from kiosk.domain.clock import Clock, local
-from kiosk.domain.reports import ReportQuery, filtered, seconds_between
+from kiosk.domain.report_summary import facts, seconds_between
+from kiosk.domain.reports import ReportQuery, filtered
 from kiosk.models import AuditEntry, Rating, Ticket, UsageCount, User
 
 
@@ -101,21 +102,18 @@ def pauses(s: Session, clock: Clock, q: ReportQuery) -> tuple[list[PauseTime], d
 
 def counter_use(s: Session, clock: Clock, site: Site, q: ReportQuery) -> list[CounterUse]:
     """Per configured counter: tickets it finished, busy, staffed and paused time."""
+    src = facts(s, clock, q)
     per_day = (
         select(
-            Ticket.last_counter.label("counter"),
-            func.count().filter(Ticket.status == "done").label("served"),
-            func.sum(seconds_between(s, Ticket.finished_at, Ticket.first_called_at))
-            .filter(Ticket.status == "done")
-            .label("busy"),
-            seconds_between(
-                s, func.max(Ticket.finished_at), func.min(Ticket.first_called_at)
-            ).label("span"),
+            src.c.counter,
+            func.count().filter(src.c.status == "done").label("served"),
+            func.sum(src.c.service_s).label("busy"),  # set for done tickets only
+            seconds_between(s, func.max(src.c.finished_at), func.min(src.c.first_called_at)).label(
+                "span"
+            ),
         )
-        .select_from(Ticket)
-        .outerjoin(User, User.id == Ticket.officer_id)
-        .where(*filtered(q), Ticket.last_counter.is_not(None))
-        .group_by(Ticket.last_counter, Ticket.business_day)
+        .where(src.c.counter.is_not(None))
+        .group_by(src.c.counter, src.c.business_day)
         .subquery()
     )
     totals = {
