@@ -433,6 +433,7 @@ class ReportDay(Base):
 
     site: Mapped[str] = mapped_column(String(32), primary_key=True)
     business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    targets: Mapped[str] = mapped_column(Text)  # the target waits the cells were counted with
 
 
 class ReportFact(Base):
@@ -455,6 +456,27 @@ class ReportFact(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReportCell(Base):
+    """One key of one grouping on one summarised day (see ``kiosk.domain.report_cells``)."""
+
+    __tablename__ = "report_cells"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    by: Mapped[str] = mapped_column(String(16), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" for none
+    issued: Mapped[int] = mapped_column(Integer)
+    served: Mapped[int] = mapped_column(Integer)
+    no_show: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer)
+    transferred: Mapped[int] = mapped_column(Integer)
+    timed: Mapped[int] = mapped_column(Integer)
+    within: Mapped[int] = mapped_column(Integer)
+    scores: Mapped[str] = mapped_column(Text)  # JSON [[score, count], ...]
+    waits: Mapped[str] = mapped_column(Text)  # JSON, sorted whole seconds
+    serves: Mapped[str] = mapped_column(Text)
 
 
 def _create_report_triggers(target: Any, connection: Any, **_kw: Any) -> None:

@@ -10,17 +10,18 @@ by figure."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
+from kiosk.domain import report_cells
 from kiosk.domain.clock import Clock
 from kiosk.domain.figures import Figures, Stat
-from kiosk.domain.report_summary import facts
-from kiosk.models import User
+from kiosk.domain.report_summary import facts, facts_of_days, on_days, summarised, targets_of
+from kiosk.models import ReportCell, User
 
 # The column of the report's facts each grouping is keyed by.
 KEY_COLUMN = {
@@ -71,7 +72,10 @@ def grouped_figures(
     s: Session, cfg: Config, clock: Clock, site: Site, q: Any
 ) -> tuple[dict[Any, Figures], Figures]:
     """Figures per key of ``q.by`` (only keys that have tickets) and for all of them, for
-    the :class:`kiosk.domain.reports.ReportQuery` ``q``."""
+    the :class:`kiosk.domain.reports.ReportQuery` ``q``. Unfiltered, from the days' cells
+    (:mod:`kiosk.domain.report_cells`); filtered, grouped by the database."""
+    if not q.filters.query():
+        return _from_cells(s, cfg, clock, site, q)
     src = facts(s, clock, q)
     key = src.c[KEY_COLUMN[q.by]]
     wait, serve, status = src.c.wait_s, src.c.service_s, src.c.status
@@ -154,3 +158,33 @@ def _usernames(s: Session, rows: dict[Any, Figures]) -> dict[Any, Figures]:
     if ids:
         names = {i: n for i, n in s.execute(select(User.id, User.username).where(User.id.in_(ids)))}
     return {(names[k] if k is not None else None): f for k, f in rows.items()}
+
+
+def _from_cells(
+    s: Session, cfg: Config, clock: Clock, site: Site, q: Any
+) -> tuple[dict[Any, Figures], Figures]:
+    """Stored cells of the days summarised with today's target waits, plus cells made now
+    from the tickets of every other day of the range."""
+    targets = targets_of(site)
+    stored = summarised(s, q.site, q.start, q.end, targets)
+    every = (q.start + timedelta(days=i) for i in range((q.end - q.start).days + 1))
+    others = [d for d in every if d not in stored]
+    merged: dict[str, report_cells.Cell] = {}
+    if stored:
+        report_cells.load(s, q.site, q.by, on_days(ReportCell.business_day, stored), merged)
+    if others:
+        rows = s.execute(select(*facts_of_days(s, clock, q.site, others).c)).all()
+        for code, cell in report_cells.live(rows, targets, q.by).items():
+            if code in merged:
+                merged[code].add(cell)
+            else:
+                merged[code] = cell
+    scale = cfg.settings.rating.scale
+    total = report_cells.Cell()
+    rows_out: dict[Any, Figures] = {}
+    for code, cell in merged.items():
+        total.add(cell)
+        rows_out[report_cells.decode(q.by, code)] = cell.figures(scale)
+    if q.by == "officer":
+        rows_out = _usernames(s, rows_out)
+    return rows_out, total.figures(scale)

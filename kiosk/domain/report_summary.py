@@ -12,6 +12,7 @@ the reasons for this design: docs/reports.md ("How reports stay fast").
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 from sqlalchemy import Integer, case, cast, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
 
+from kiosk.config import Site
+from kiosk.domain import report_cells
 from kiosk.domain.clock import Clock, business_day
 from kiosk.models import Rating, ReportDay, ReportFact, Ticket, User
 
@@ -94,55 +97,76 @@ def runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return out
 
 
-def _on_days(column: Any, days: Iterable[date]) -> Any:
+def on_days(column: Any, days: Iterable[date]) -> Any:
     return or_(*(column.between(a, b) for a, b in runs(days)))
 
 
-def summarised(s: Session, site: str, start: date, end: date) -> set[date]:
-    """The days of the range whose tickets ``report_facts`` holds, all of them and current."""
-    return set(
-        s.scalars(
-            select(ReportDay.business_day).where(
-                ReportDay.site == site, ReportDay.business_day.between(start, end)
-            )
-        )
-    )
+def targets_of(site: Site) -> dict[str, int]:
+    """Target wait in seconds per service code of ``site``."""
+    return {svc.code: svc.target_wait_min * 60 for svc in site.services}
 
 
-def unsummarised(s: Session, clock: Clock, site: str, start: date, end: date) -> list[date]:
-    """The closed business days (before today) of the range that are not summarised."""
+def fingerprint(targets: dict[str, int]) -> str:
+    return json.dumps(sorted(targets.items()))
+
+
+def summarised(
+    s: Session, site: str, start: date, end: date, targets: dict[str, int] | None = None
+) -> set[date]:
+    """The days of the range whose tickets ``report_facts`` holds, all of them and current
+    (and, given ``targets``, whose cells were counted with those target waits)."""
+    where = [ReportDay.site == site, ReportDay.business_day.between(start, end)]
+    if targets is not None:
+        where.append(ReportDay.targets == fingerprint(targets))
+    return set(s.scalars(select(ReportDay.business_day).where(*where)))
+
+
+def unsummarised(s: Session, clock: Clock, site: Site, start: date, end: date) -> list[date]:
+    """The closed business days (before today) of the range that are not summarised, or
+    were with other target waits."""
     last = min(end, business_day(clock) - timedelta(days=1))
     if last < start:
         return []
-    have = summarised(s, site, start, last)
+    have = summarised(s, site.code, start, last, targets_of(site))
     days = (start + timedelta(days=i) for i in range((last - start).days + 1))
     return [d for d in days if d not in have]
 
 
-def summarise(s: Session, clock: Clock, site: str, days: list[date]) -> None:
-    """Copy the tickets of ``days`` (closed business days of ``site``, none summarised) into
-    ``report_facts`` and list the days in ``report_days``. Raises IntegrityError when another
-    transaction summarised one of them first (then roll back: it did the work)."""
+def summarise(s: Session, clock: Clock, site: Site, days: list[date]) -> None:
+    """Copy the tickets of ``days`` (closed business days of ``site``) into ``report_facts``,
+    make their cells (``report_cells``) and list them in ``report_days``. Raises
+    IntegrityError when another transaction summarised one of them first (then roll back: it
+    did the work)."""
     if not days:
         return
+    targets = targets_of(site)
+    code = site.code
     if s.get_bind().dialect.name == "postgresql":
         # Wait for every transaction writing tickets or ratings to commit (its trigger then
         # finds nothing to forget), and hold new ones until this commits (then their trigger
         # forgets the day again): no change slips between the copy and its listing. Writes
         # wait for one day's copy, a few milliseconds. SQLite has one writer at a time anyway.
         s.execute(text("LOCK TABLE tickets, ratings IN SHARE MODE"))
-    s.execute(insert(ReportDay), [{"site": site, "business_day": d} for d in days])
+    s.execute(delete(ReportDay).where(ReportDay.site == code, ReportDay.business_day.in_(days)))
+    mark = fingerprint(targets)
+    s.execute(insert(ReportDay), [{"site": code, "business_day": d, "targets": mark} for d in days])
     s.execute(
-        delete(ReportFact).where(ReportFact.site == site, _on_days(ReportFact.business_day, days))
+        delete(ReportFact).where(ReportFact.site == code, on_days(ReportFact.business_day, days))
     )
     columns = ticket_columns(s, clock, min(days))
     copy = (
-        select(literal(site), Ticket.id, *columns.values())
+        select(literal(code), Ticket.id, *columns.values())
         .select_from(Ticket)
         .outerjoin(Rating, Rating.ticket_id == Ticket.id)
-        .where(Ticket.site == site, _on_days(Ticket.business_day, days))
+        .where(Ticket.site == code, on_days(Ticket.business_day, days))
     )
     s.execute(insert(ReportFact).from_select(["site", "ticket_id", *columns], copy))
+    copied = s.execute(
+        select(*(getattr(ReportFact, name) for name in COLUMNS)).where(
+            ReportFact.site == code, on_days(ReportFact.business_day, days)
+        )
+    ).all()
+    report_cells.store(s, code, days, copied, targets)
 
 
 def _filters(
@@ -163,6 +187,19 @@ def _filters(
     return out
 
 
+def facts_of_days(s: Session, clock: Clock, site: str, days: list[date]) -> Any:
+    """A subquery with :data:`COLUMNS`, one row per ticket of ``site`` issued on ``days``,
+    from ``tickets``."""
+    columns = ticket_columns(s, clock, min(days))
+    return (
+        select(*(c.label(n) for n, c in columns.items()))
+        .select_from(Ticket)
+        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .where(Ticket.site == site, on_days(Ticket.business_day, days))
+        .subquery("facts")
+    )
+
+
 def facts(s: Session, clock: Clock, q: Any) -> Any:
     """A subquery with :data:`COLUMNS`, one row per ticket of report query ``q`` (a
     :class:`kiosk.domain.reports.ReportQuery`, filters applied): summarised days from
@@ -178,7 +215,7 @@ def facts(s: Session, clock: Clock, q: Any) -> Any:
         parts.append(
             select(*(c.label(n) for n, c in columns.items())).where(
                 ReportFact.site == q.site,
-                _on_days(ReportFact.business_day, stored),
+                on_days(ReportFact.business_day, stored),
                 *_filters(columns, *where),
             )
         )
@@ -190,7 +227,7 @@ def facts(s: Session, clock: Clock, q: Any) -> Any:
             .outerjoin(Rating, Rating.ticket_id == Ticket.id)
             .where(
                 Ticket.site == q.site,
-                _on_days(Ticket.business_day, live),
+                on_days(Ticket.business_day, live),
                 *_filters(columns, *where),
             )
         )

@@ -22,16 +22,16 @@ def summarise_range(db: Database, cfg: Config, clock: Clock, q: ReportQuery) -> 
     """Summarise the closed days of ``q``'s range that are not yet; how many it did. Does
     nothing for a query the report would refuse (the report raises the error)."""
     try:
-        check_query(cfg, None, q)
+        site = check_query(cfg, None, q)
     except DomainError:
         return 0
     with db.read() as s:
-        if not unsummarised(s, clock, q.site, q.start, q.end):
+        if not unsummarised(s, clock, site, q.start, q.end):
             return 0
     try:
         with db.transaction() as s:
-            todo = unsummarised(s, clock, q.site, q.start, q.end)
-            summarise(s, clock, q.site, todo)
+            todo = unsummarised(s, clock, site, q.start, q.end)
+            summarise(s, clock, site, todo)
     except IntegrityError:
         return 0  # a concurrent report summarised them first; its copy is as good
     return len(todo)

@@ -181,7 +181,8 @@ def test_a_change_to_a_column_no_figure_reads_keeps_the_summary(hall: Actions) -
     db: Database = m.db
     with db.transaction() as s:
         day = s.get(Ticket, ticket).business_day  # type: ignore[union-attr]
-        summarise(s, m.clock, "hall", unsummarised(s, m.clock, "hall", day, day))
+        site = m.config.site("hall")
+        summarise(s, m.clock, site, unsummarised(s, m.clock, site, day, day))
     with db.transaction() as s:
         s.get(Ticket, ticket).note = "ghi chú"  # type: ignore[union-attr]
     assert summarised_days(m) == {day}

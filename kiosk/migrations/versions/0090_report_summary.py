@@ -113,7 +113,25 @@ def upgrade() -> None:
         "report_days",
         sa.Column("site", sa.String(length=32), nullable=False),
         sa.Column("business_day", sa.Date(), nullable=False),
+        sa.Column("targets", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("site", "business_day"),
+    )
+    op.create_table(
+        "report_cells",
+        sa.Column("site", sa.String(length=32), nullable=False),
+        sa.Column("by", sa.String(length=16), nullable=False),
+        sa.Column("business_day", sa.Date(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("issued", "served", "no_show", "cancelled", "transferred")
+        ),
+        sa.Column("timed", sa.Integer(), nullable=False),
+        sa.Column("within", sa.Integer(), nullable=False),
+        sa.Column("scores", sa.Text(), nullable=False),
+        sa.Column("waits", sa.Text(), nullable=False),
+        sa.Column("serves", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("site", "by", "business_day", "key"),
     )
     op.create_table(
         "report_facts",
@@ -141,5 +159,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in DROP_TRIGGERS[op.get_bind().dialect.name]:
         op.execute(statement)
+    op.drop_table("report_cells")
     op.drop_table("report_facts")
     op.drop_table("report_days")
