@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kiosk.report_triggers import REPORT_TRIGGERS
+from kiosk.report_triggers import create_report_triggers
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -421,11 +421,9 @@ def _create_queue_count_triggers(target: Any, connection: Any, **_kw: Any) -> No
 event.listen(Ticket.__table__, "after_create", _create_queue_count_triggers)
 
 
-# --- report summary ------------------------------------------------------------------------
-# A closed business day's tickets, copied once with their figures' inputs as plain integers, so
-# a year's report groups and counts without date arithmetic or joins. ``report_days`` lists the
-# days copied; triggers (``kiosk.report_triggers``) take a day off it when any of its tickets or
-# ratings changes. Rules: docs/reports.md ("How reports stay fast").
+# --- report summary (docs/reports.md, "How reports stay fast") ------------------------------
+# Closed business days copied for reports; triggers (``kiosk.report_triggers``) take a day off
+# ``report_days`` when any of its tickets or ratings changes (created after every table).
 
 
 class ReportDay(Base):
@@ -437,9 +435,7 @@ class ReportDay(Base):
 
 
 class ReportFact(Base):
-    """One ticket of a summarised day (see ``kiosk.domain.report_summary``)."""
-
-    __tablename__ = "report_facts"
+    __tablename__ = "report_facts"  # one ticket a row (kiosk.domain.report_summary)
 
     site: Mapped[str] = mapped_column(String(32), primary_key=True)
     business_day: Mapped[date] = mapped_column(Date, primary_key=True)
@@ -456,12 +452,11 @@ class ReportFact(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)  # given with the rating
 
 
 class ReportCell(Base):
-    """One key of one grouping on one summarised day (see ``kiosk.domain.report_cells``)."""
-
-    __tablename__ = "report_cells"
+    __tablename__ = "report_cells"  # one key of a grouping a day (kiosk.domain.report_cells)
 
     site: Mapped[str] = mapped_column(String(32), primary_key=True)
     by: Mapped[str] = mapped_column(String(16), primary_key=True)
@@ -475,17 +470,12 @@ class ReportCell(Base):
     timed: Mapped[int] = mapped_column(Integer)
     within: Mapped[int] = mapped_column(Integer)
     scores: Mapped[str] = mapped_column(Text)  # JSON [[score, count], ...]
+    reasons: Mapped[str] = mapped_column(Text)  # JSON [[reason code, count], ...]
     waits: Mapped[str] = mapped_column(Text)  # JSON, sorted whole seconds
     serves: Mapped[str] = mapped_column(Text)
 
 
-def _create_report_triggers(target: Any, connection: Any, **_kw: Any) -> None:
-    """After every table exists (the triggers read tickets and write report_days)."""
-    for statement in REPORT_TRIGGERS.get(connection.dialect.name, []):
-        connection.exec_driver_sql(statement)
-
-
-event.listen(Base.metadata, "after_create", _create_report_triggers)
+event.listen(Base.metadata, "after_create", create_report_triggers)
 
 
 class ConfigDocument(Base):

@@ -9,6 +9,8 @@ DELETE finds no row (today is never summarised): one index probe per write.
 
 from __future__ import annotations
 
+from typing import Any
+
 # Columns a report reads; an update of any other column (a print status, a note) changes
 # no figure.
 _WATCHED = """
@@ -65,3 +67,9 @@ END $$""",
     ON ratings FOR EACH ROW EXECUTE FUNCTION motcua_report_rating()""",
     ],
 }
+
+
+def create_report_triggers(target: Any, connection: Any, **_kw: Any) -> None:
+    """With ``metadata.create_all`` (tests) as with the migration."""
+    for statement in REPORT_TRIGGERS.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)

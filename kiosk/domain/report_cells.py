@@ -22,6 +22,7 @@ from kiosk.models import ReportCell
 # Index of each column in a row of report_summary.COLUMNS.
 _DAY, _HOUR, _SERVICE, _COUNTER, _OFFICER, _PRIORITY, _STATUS = range(7)
 _WAIT, _SERVE, _MOVED, _SCORE = range(7, 11)
+_REASONS = 13
 KEY_INDEX = {
     "service": _SERVICE,
     "counter": _COUNTER,
@@ -44,6 +45,7 @@ class Cell:
     timed: int = 0  # called, of a service with a target wait
     within: int = 0  # of those, first called within the target
     scores: dict[int, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)  # reason code -> ratings giving it
     waits: list[int] = field(default_factory=list)
     serves: list[int] = field(default_factory=list)
 
@@ -57,6 +59,8 @@ class Cell:
         self.within += other.within
         for k, n in other.scores.items():
             self.scores[k] = self.scores.get(k, 0) + n
+        for code, n in other.reasons.items():
+            self.reasons[code] = self.reasons.get(code, 0) + n
         self.waits += other.waits
         self.serves += other.serves
 
@@ -121,6 +125,8 @@ def cells_of(
             cell.serves.append(row[_SERVE])
         if row[_SCORE] is not None:
             cell.scores[row[_SCORE]] = cell.scores.get(row[_SCORE], 0) + 1
+        for code in row[_REASONS] or ():
+            cell.reasons[code] = cell.reasons.get(code, 0) + 1
     return out
 
 
@@ -175,6 +181,7 @@ def store(
                     "timed": cell.timed,
                     "within": cell.within,
                     "scores": json.dumps(sorted(cell.scores.items())),
+                    "reasons": json.dumps(sorted(cell.reasons.items())),
                     "waits": json.dumps(sorted(cell.waits)),
                     "serves": json.dumps(sorted(cell.serves)),
                 }
@@ -197,17 +204,16 @@ def load(s: Session, site: str, by: str, where: Any, out: dict[str, Cell]) -> No
             ReportCell.timed,
             ReportCell.within,
             ReportCell.scores,
+            ReportCell.reasons,
             ReportCell.waits,
             ReportCell.serves,
         ).where(ReportCell.site == site, ReportCell.by == by, where)
     )
-    for key, issued, served, no_show, cancelled, moved, timed, within, scores, w, v in rows:
+    for key, issued, served, no_show, cancelled, moved, timed, within, *lists in rows:
         cell = Cell(issued, served, no_show, cancelled, moved, timed, within)
-        cell.scores, cell.waits, cell.serves = (
-            dict(json.loads(scores)),
-            json.loads(w),
-            json.loads(v),
-        )
+        scores, reasons, waits, serves = (json.loads(text) for text in lists)
+        cell.scores, cell.reasons = dict(scores), dict(reasons)
+        cell.waits, cell.serves = waits, serves
         if key in out:
             out[key].add(cell)
         else:

@@ -136,7 +136,7 @@ def grouped_figures(
         all_serves.update(h)
     totals = make(None, total, all_waits, all_serves)
     if q.by == "officer":
-        rows = _usernames(s, rows)
+        rows = usernames(s, rows)
     return rows, totals
 
 
@@ -151,7 +151,7 @@ def _histograms(s: Session, key: Any, value: Any, is_day: bool) -> dict[Any, His
     return out
 
 
-def _usernames(s: Session, rows: dict[Any, Figures]) -> dict[Any, Figures]:
+def usernames(s: Session, rows: dict[Any, Any]) -> dict[Any, Any]:
     """``rows`` keyed by officer username instead of user id (None stays None)."""
     ids = [k for k in rows if k is not None]
     names: dict[Any, Any] = {}
@@ -160,11 +160,10 @@ def _usernames(s: Session, rows: dict[Any, Figures]) -> dict[Any, Figures]:
     return {(names[k] if k is not None else None): f for k, f in rows.items()}
 
 
-def _from_cells(
-    s: Session, cfg: Config, clock: Clock, site: Site, q: Any
-) -> tuple[dict[Any, Figures], Figures]:
-    """Stored cells of the days summarised with today's target waits, plus cells made now
-    from the tickets of every other day of the range."""
+def merged_cells(s: Session, clock: Clock, site: Site, q: Any) -> dict[str, report_cells.Cell]:
+    """The cells of ``q.by`` over ``q``'s range (no filters), merged per encoded key: stored
+    cells of the days summarised with today's target waits, plus cells made now from the
+    tickets of every other day of the range."""
     targets = targets_of(site)
     stored = summarised(s, q.site, q.start, q.end, targets)
     every = (q.start + timedelta(days=i) for i in range((q.end - q.start).days + 1))
@@ -179,12 +178,18 @@ def _from_cells(
                 merged[code].add(cell)
             else:
                 merged[code] = cell
+    return merged
+
+
+def _from_cells(
+    s: Session, cfg: Config, clock: Clock, site: Site, q: Any
+) -> tuple[dict[Any, Figures], Figures]:
     scale = cfg.settings.rating.scale
     total = report_cells.Cell()
-    rows_out: dict[Any, Figures] = {}
-    for code, cell in merged.items():
+    rows: dict[Any, Figures] = {}
+    for code, cell in merged_cells(s, clock, site, q).items():
         total.add(cell)
-        rows_out[report_cells.decode(q.by, code)] = cell.figures(scale)
+        rows[report_cells.decode(q.by, code)] = cell.figures(scale)
     if q.by == "officer":
-        rows_out = _usernames(s, rows_out)
-    return rows_out, total.figures(scale)
+        rows = usernames(s, rows)
+    return rows, total.figures(scale)

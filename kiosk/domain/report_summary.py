@@ -41,6 +41,7 @@ COLUMNS = (
     "score",
     "first_called_at",
     "finished_at",
+    "reasons",
 )
 
 
@@ -83,6 +84,7 @@ def ticket_columns(s: Session, clock: Clock, day: date) -> dict[str, Any]:
         "score": Rating.score,
         "first_called_at": Ticket.first_called_at,
         "finished_at": Ticket.finished_at,
+        "reasons": Rating.reasons,
     }
 
 

@@ -65,7 +65,7 @@ def test_summary_equals_the_tickets_over_random_ranges_and_filters(demo: Actions
     from kiosk.domain import report_extras
     from kiosk.domain.clock import business_day
     from kiosk.domain.reports import NORMAL, Filters, ReportQuery, officers_of
-    from kiosk.models import ReportDay, ReportFact, Ticket
+    from kiosk.models import Rating, ReportDay, ReportFact, Ticket, User
 
     m = demo.m
     create_demo(m)
@@ -106,8 +106,29 @@ def test_summary_equals_the_tickets_over_random_ranges_and_filters(demo: Actions
     for q in queries:
         assert_as_the_tickets_say(m, q)
 
-    # Counter use from the summary equals counter use from the tickets alone.
+    # Reasons given with ratings, and attitude complaints per officer, as the tickets say.
     q = queries[0]
+    with m.db.read() as s:
+        given = s.execute(
+            select(User.username, Rating.reasons)
+            .select_from(Ticket)
+            .join(Rating, Rating.ticket_id == Ticket.id)
+            .outerjoin(User, User.id == Ticket.officer_id)
+            .where(Ticket.site == "hall", Ticket.business_day.between(q.start, q.end))
+        ).all()
+        reasons = {
+            r.code: r.count for r in report_extras.rating_reasons(s, m.config, m.clock, hall, q)
+        }
+        attitude = report_extras.attitude_by_officer(s, m.clock, hall, q)
+    assert reasons == {code: sum(code in (found or ()) for _, found in given) for code in reasons}
+    assert sum(reasons.values()) > 0
+    expected: dict[str, int] = {}
+    for officer, found in given:
+        if "attitude" in (found or ()):
+            expected[officer or "–"] = expected.get(officer or "–", 0) + 1
+    assert attitude == expected and list(attitude.values()) == sorted(attitude.values())[::-1]
+
+    # Counter use from the summary equals counter use from the tickets alone.
     with m.db.read() as s:
         summarised = report_extras.counter_use(s, m.clock, hall, q)
     with m.db.transaction() as s:

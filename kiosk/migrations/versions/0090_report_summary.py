@@ -129,6 +129,7 @@ def upgrade() -> None:
         sa.Column("timed", sa.Integer(), nullable=False),
         sa.Column("within", sa.Integer(), nullable=False),
         sa.Column("scores", sa.Text(), nullable=False),
+        sa.Column("reasons", sa.Text(), nullable=False),
         sa.Column("waits", sa.Text(), nullable=False),
         sa.Column("serves", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("site", "by", "business_day", "key"),
@@ -150,6 +151,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("first_called_at", sa.DateTime(), nullable=True),
         sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("reasons", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("site", "business_day", "ticket_id"),
     )
     for statement in TRIGGERS[op.get_bind().dialect.name]:
