@@ -188,6 +188,36 @@ def test_late_changes_to_a_closed_day_never_leave_stale_figures(hall: Actions, c
     hall.issue(kiosk)
     rows = report()
     assert rows[str(d2)]["issued"] == 1 and summarised_days(m) == {d1}
+    assert rows[str(d1)]["service_level"] == 1.0  # T waited 10 min, the target is 20
+
+
+def test_cells_counted_with_other_target_waits_are_not_used(hall: Actions, clock: Any) -> None:
+    from kiosk.domain.reports import ReportQuery, build_report, group, load_facts
+
+    m = hall.m
+    kiosk = hall.device("kiosk-1", "kiosk")
+    anna = hall.user("anna", "staff", site="hall")
+    clock.set(at("2026-11-24 09:00"))
+    hall.issue(kiosk)
+    clock.set(at("2026-11-24 09:10"))
+    assert hall.call_next(anna, counter=1).status_code == 200
+    clock.set(at("2026-11-25 08:00"))
+    boss = hall.user("boss", "supervisor", site="hall")
+    query = "site=hall&from=2026-11-24&to=2026-11-24&by=service"
+    assert hall.client.get(f"/api/v1/reports?{query}", headers=hall.auth(boss)).status_code == 200
+    assert summarised_days(m) == {date(2026, 11, 24)}
+    # The target wait of every service drops to 5 minutes (a configuration change).
+    site = m.config.site("hall")
+    services = tuple(svc.model_copy(update={"target_wait_min": 5}) for svc in site.services)
+    site = site.model_copy(update={"services": services})
+    cfg = m.config.model_copy(update={"sites": (site,)})
+    q = ReportQuery("hall", date(2026, 11, 24), date(2026, 11, 24))
+    with m.db.read() as s:
+        found = build_report(s, cfg, m.clock, q, None)
+        reference = group(cfg, site, q, load_facts(s, cfg, m.clock, site, q))
+        before = build_report(s, m.config, m.clock, q, None)
+    assert found == reference and found.totals.service_level == 0.0
+    assert before.totals.service_level == 1.0
 
 
 def test_a_change_to_a_column_no_figure_reads_keeps_the_summary(hall: Actions) -> None:
