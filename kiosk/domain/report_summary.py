@@ -3,8 +3,9 @@
 
 A closed business day's tickets are copied once into ``report_facts`` with every input of the
 figures as a plain value (durations as whole seconds, the local hour of issue), by the same
-SQL expressions a live report evaluates on ``tickets``, so both give identical figures.
-``report_days`` lists the days copied; database triggers (``kiosk.report_triggers``) take a
+SQL expressions a live report evaluates on ``tickets``, so both give identical figures; its
+per-key cells (:mod:`kiosk.domain.report_cells`) are made from that copy at the same time.
+``report_days`` lists the days summarised; database triggers (``kiosk.report_triggers``) take a
 day off the list whenever one of its tickets or ratings changes, and a day off the list is
 read from the tickets until it is summarised again. Today is never summarised. Rules and
 the reasons for this design: docs/reports.md ("How reports stay fast").
