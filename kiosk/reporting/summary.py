@@ -17,6 +17,8 @@ from kiosk.domain.errors import DomainError
 from kiosk.domain.report_summary import summarise, unsummarised
 from kiosk.domain.reports import ReportQuery, check_query
 
+CHUNK_DAYS = 14
+
 
 def summarise_range(db: Database, cfg: Config, clock: Clock, q: ReportQuery) -> int:
     """Summarise the closed days of ``q``'s range that are not yet; how many it did. Does
@@ -26,12 +28,17 @@ def summarise_range(db: Database, cfg: Config, clock: Clock, q: ReportQuery) -> 
     except DomainError:
         return 0
     with db.read() as s:
-        if not unsummarised(s, clock, site, q.start, q.end):
-            return 0
-    try:
-        with db.transaction() as s:
-            todo = unsummarised(s, clock, site, q.start, q.end)
-            summarise(s, clock, site, todo)
-    except IntegrityError:
-        return 0  # a concurrent report summarised them first; its copy is as good
-    return len(todo)
+        todo = unsummarised(s, clock, site, q.start, q.end)
+    done = 0
+    # A few weeks a transaction: on PostgreSQL each holds the counters' writes for a moment
+    # only, even when a whole year is summarised at once (the first report after an upgrade).
+    for first in range(0, len(todo), CHUNK_DAYS):
+        chunk = todo[first : first + CHUNK_DAYS]
+        try:
+            with db.transaction() as s:
+                again = unsummarised(s, clock, site, chunk[0], chunk[-1])
+                summarise(s, clock, site, again)
+                done += len(again)
+        except IntegrityError:
+            pass  # a concurrent report summarised these days first; its summary is as good
+    return done
