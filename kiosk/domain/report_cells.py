@@ -147,16 +147,20 @@ def decode(by: str, text: str) -> Any:
     return date.fromisoformat(text) if by == "day" else text
 
 
-def live(rows: Iterable[Sequence[Any]], targets: dict[str, int], by: str) -> dict[str, Cell]:
-    """Cells of ``rows`` merged over their days, per encoded key."""
-    out: dict[str, Cell] = {}
+def merge(out: dict[str, Cell], code: str, cell: Cell) -> None:
+    """Add ``cell`` to the cell of ``code`` in ``out`` (or make it that cell)."""
+    if code in out:
+        out[code].add(cell)
+    else:
+        out[code] = cell
+
+
+def live(
+    rows: Iterable[Sequence[Any]], targets: dict[str, int], by: str, out: dict[str, Cell]
+) -> None:
+    """Merge into ``out`` the cells of fact rows ``rows``, per encoded key."""
     for (_, key), cell in cells_of(rows, targets, by).items():
-        code = encode(key)
-        if code in out:
-            out[code].add(cell)
-        else:
-            out[code] = cell
-    return out
+        merge(out, encode(key), cell)
 
 
 def store(
@@ -214,7 +218,4 @@ def load(s: Session, site: str, by: str, where: Any, out: dict[str, Cell]) -> No
         scores, reasons, waits, serves = (json.loads(text) for text in lists)
         cell.scores, cell.reasons = dict(scores), dict(reasons)
         cell.waits, cell.serves = waits, serves
-        if key in out:
-            out[key].add(cell)
-        else:
-            out[key] = cell
+        merge(out, key, cell)

@@ -173,11 +173,7 @@ def merged_cells(s: Session, clock: Clock, site: Site, q: Any) -> dict[str, repo
         report_cells.load(s, q.site, q.by, on_days(ReportCell.business_day, stored), merged)
     if others:
         rows = s.execute(select(*facts_of_days(s, clock, q.site, others).c)).all()
-        for code, cell in report_cells.live(rows, targets, q.by).items():
-            if code in merged:
-                merged[code].add(cell)
-            else:
-                merged[code] = cell
+        report_cells.live(rows, targets, q.by, merged)
     return merged
 
 
