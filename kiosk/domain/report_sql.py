@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,9 @@ from kiosk.domain.clock import Clock
 from kiosk.domain.figures import Figures, Stat
 from kiosk.domain.report_summary import facts, facts_of_days, on_days, summarised, targets_of
 from kiosk.models import ReportCell, User
+
+if TYPE_CHECKING:
+    from kiosk.domain.reports import ReportQuery
 
 # The column of the report's facts each grouping is keyed by.
 KEY_COLUMN = {
@@ -69,7 +72,7 @@ def _day(value: Any, is_day: bool) -> Any:
 
 
 def grouped_figures(
-    s: Session, cfg: Config, clock: Clock, site: Site, q: Any
+    s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery
 ) -> tuple[dict[Any, Figures], Figures]:
     """Figures per key of ``q.by`` (only keys that have tickets) and for all of them, for
     the :class:`kiosk.domain.reports.ReportQuery` ``q``. Unfiltered, from the days' cells
@@ -160,7 +163,9 @@ def usernames(s: Session, rows: dict[Any, Any]) -> dict[Any, Any]:
     return {(names[k] if k is not None else None): f for k, f in rows.items()}
 
 
-def merged_cells(s: Session, clock: Clock, site: Site, q: Any) -> dict[str, report_cells.Cell]:
+def merged_cells(
+    s: Session, clock: Clock, site: Site, q: ReportQuery
+) -> dict[str, report_cells.Cell]:
     """The cells of ``q.by`` over ``q``'s range (no filters), merged per encoded key: stored
     cells of the days summarised with today's target waits, plus cells made now from the
     tickets of every other day of the range."""
@@ -178,7 +183,7 @@ def merged_cells(s: Session, clock: Clock, site: Site, q: Any) -> dict[str, repo
 
 
 def _from_cells(
-    s: Session, cfg: Config, clock: Clock, site: Site, q: Any
+    s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery
 ) -> tuple[dict[Any, Figures], Figures]:
     scale = cfg.settings.rating.scale
     total = report_cells.Cell()

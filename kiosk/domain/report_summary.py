@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, case, cast, delete, func, insert, literal, or_, select, text
 from sqlalchemy.orm import Session
@@ -25,6 +25,9 @@ from kiosk.config import Site
 from kiosk.domain import report_cells
 from kiosk.domain.clock import Clock, business_day
 from kiosk.models import Rating, ReportDay, ReportFact, Ticket, User
+
+if TYPE_CHECKING:
+    from kiosk.domain.reports import ReportQuery
 
 NORMAL = "none"  # the priority filter's value for tickets without a priority group
 
@@ -203,7 +206,7 @@ def facts_of_days(s: Session, clock: Clock, site: str, days: list[date]) -> Any:
     )
 
 
-def facts(s: Session, clock: Clock, q: Any) -> Any:
+def facts(s: Session, clock: Clock, q: ReportQuery) -> Any:
     """A subquery with :data:`COLUMNS`, one row per ticket of report query ``q`` (a
     :class:`kiosk.domain.reports.ReportQuery`, filters applied): summarised days from
     ``report_facts``, every other day from ``tickets``."""
