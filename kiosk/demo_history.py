@@ -300,8 +300,8 @@ def fill_history(core: Services, days: int) -> Iterator[str]:
         if wanted:
             # Leave the report summary complete (the first report would otherwise do it).
             with core.db.transaction() as s:
-                todo = unsummarised(s, core.clock, site, min(wanted), max(wanted))
-                summarise(s, core.clock, site, todo)
+                closed = unsummarised(s, core.clock, site, min(wanted), max(wanted))
+                summarise(s, core.clock, site, closed)
         yield (
             f"{site.code}: {made} tickets over {len(todo)} business days"
             + (f" ({len(have)} days already had tickets, kept)" if have else "")
