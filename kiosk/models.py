@@ -471,8 +471,8 @@ class ReportCell(Base):
     within: Mapped[int] = mapped_column(Integer)
     scores: Mapped[str] = mapped_column(Text)  # JSON [[score, count], ...]
     reasons: Mapped[str] = mapped_column(Text)  # JSON [[reason code, count], ...]
-    waits: Mapped[str] = mapped_column(Text)  # JSON, sorted whole seconds
-    serves: Mapped[str] = mapped_column(Text)
+    waits: Mapped[bytes] = mapped_column(LargeBinary)  # sorted whole seconds (report_cells.pack)
+    serves: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 event.listen(Base.metadata, "after_create", create_report_triggers)

@@ -130,8 +130,8 @@ def upgrade() -> None:
         sa.Column("within", sa.Integer(), nullable=False),
         sa.Column("scores", sa.Text(), nullable=False),
         sa.Column("reasons", sa.Text(), nullable=False),
-        sa.Column("waits", sa.Text(), nullable=False),
-        sa.Column("serves", sa.Text(), nullable=False),
+        sa.Column("waits", sa.LargeBinary(), nullable=False),
+        sa.Column("serves", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("site", "by", "business_day", "key"),
     )
     op.create_table(
