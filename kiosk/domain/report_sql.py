@@ -1,11 +1,12 @@
-"""The figures of a report computed by the database: what :func:`kiosk.domain.figures.figures`
-computes from one Fact per ticket, without sending every ticket to Python (a year of a busy
-hall is ~150,000 rows). The tickets come from :func:`kiosk.domain.report_summary.facts`
-(plain integers for closed days). One GROUP BY gives the counts, sums and rating tallies of
-each row (the totals are their sums); two more give, per row, how many tickets waited (or were
-served) each whole number of seconds: exact histograms, from which the median and p90 of each
-row and of the range are read. Tests check this agrees with the per-ticket computation figure
-by figure."""
+"""The figures of a report, computed without sending every ticket to Python (a year of a
+busy hall is ~150,000 tickets): what :func:`kiosk.domain.figures.figures` computes from one
+Fact per ticket. Without filters, by merging the days' cells (:mod:`kiosk.domain.report_cells`).
+With filters, the database groups the tickets from :func:`kiosk.domain.report_summary.facts`
+(plain integers for summarised days): one GROUP BY gives the counts, sums and rating tallies
+of each row (the totals are their sums); two more give, per row, how many tickets waited (or
+were served) each whole number of seconds: exact histograms, from which the median and p90 of
+each row and of the range are read. Tests check both agree with the per-ticket computation
+figure by figure."""
 
 from __future__ import annotations
 
