@@ -35,6 +35,7 @@ from kiosk.demo_history import fill_history  # noqa: E402
 from kiosk.domain.clock import business_day  # noqa: E402
 from kiosk.domain.reports import GROUPINGS, ReportQuery, build_report  # noqa: E402
 from kiosk.reporting.files import workbook  # noqa: E402
+from kiosk.reporting.summary import summarise_range  # noqa: E402
 from kiosk.reporting.tables import build_tables  # noqa: E402
 from kiosk.services import build  # noqa: E402
 
@@ -71,6 +72,7 @@ def bench_database(url: str, days: int, repeat: int, instance: Path) -> dict[str
             q = ReportQuery("hall", first, last, by)
 
             def run(q: ReportQuery = q) -> None:
+                summarise_range(core.db, core.config, core.clock, q)  # as the endpoint does
                 with core.db.read() as s:
                     build_report(s, core.config, core.clock, q, None)
 
@@ -78,6 +80,7 @@ def bench_database(url: str, days: int, repeat: int, instance: Path) -> dict[str
         q = ReportQuery("hall", first, last)
 
         def page(q: ReportQuery = q) -> Any:
+            summarise_range(core.db, core.config, core.clock, q)
             with core.db.read() as s:
                 return build_tables(s, core.config, core.clock, q, None, "vi", ["ct1a", "ct1b2"])
 

@@ -33,6 +33,7 @@ from kiosk.config import Config, Site
 from kiosk.domain import accounts
 from kiosk.domain.clock import business_day
 from kiosk.domain.numbering import format_number
+from kiosk.domain.report_summary import summarise, unsummarised
 from kiosk.models import AuditEntry, Rating, Ticket, TicketEvent, TicketNumber, UsageCount, User
 from kiosk.services import Services
 
@@ -296,6 +297,11 @@ def fill_history(core: Services, days: int) -> Iterator[str]:
         for chunk in range(0, len(todo), 20):
             batch = todo[chunk : chunk + 20]
             made += _write_days(core, site, batch, officers[site.code], tz, counted)
+        if wanted:
+            # Leave the report summary complete (the first report would otherwise do it).
+            with core.db.transaction() as s:
+                closed = unsummarised(s, core.clock, site, min(wanted), max(wanted))
+                summarise(s, core.clock, site, closed)
         yield (
             f"{site.code}: {made} tickets over {len(todo)} business days"
             + (f" ({len(have)} days already had tickets, kept)" if have else "")

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kiosk.report_triggers import create_report_triggers
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware datetimes in, aware UTC datetimes out; stored naive UTC everywhere."""
@@ -417,6 +419,63 @@ def _create_queue_count_triggers(target: Any, connection: Any, **_kw: Any) -> No
 
 
 event.listen(Ticket.__table__, "after_create", _create_queue_count_triggers)
+
+
+# --- report summary (docs/reports.md, "How reports stay fast") ------------------------------
+# Closed business days copied for reports; triggers (``kiosk.report_triggers``) take a day off
+# ``report_days`` when any of its tickets or ratings changes (created after every table).
+
+
+class ReportDay(Base):
+    __tablename__ = "report_days"
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    targets: Mapped[str] = mapped_column(Text)  # the target waits the cells were counted with
+
+
+class ReportFact(Base):
+    __tablename__ = "report_facts"  # one ticket a row (kiosk.domain.report_summary)
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    hour: Mapped[int] = mapped_column(Integer)  # local hour of issue
+    service: Mapped[str] = mapped_column(String(32))  # the service issued for
+    counter: Mapped[int | None] = mapped_column(Integer)  # of the latest call
+    officer_id: Mapped[int | None] = mapped_column(Integer)  # of the latest call
+    priority: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    wait_s: Mapped[int | None] = mapped_column(Integer)  # issue -> first call
+    service_s: Mapped[int | None] = mapped_column(Integer)  # first call -> done (done only)
+    transferred: Mapped[int] = mapped_column(Integer)  # 1 when moved at least once
+    score: Mapped[int | None] = mapped_column(Integer)
+    first_called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)  # given with the rating
+
+
+class ReportCell(Base):
+    __tablename__ = "report_cells"  # one key of a grouping a day (kiosk.domain.report_cells)
+
+    site: Mapped[str] = mapped_column(String(32), primary_key=True)
+    by: Mapped[str] = mapped_column(String(16), primary_key=True)
+    business_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" for none
+    issued: Mapped[int] = mapped_column(Integer)
+    served: Mapped[int] = mapped_column(Integer)
+    no_show: Mapped[int] = mapped_column(Integer)
+    cancelled: Mapped[int] = mapped_column(Integer)
+    transferred: Mapped[int] = mapped_column(Integer)
+    timed: Mapped[int] = mapped_column(Integer)
+    within: Mapped[int] = mapped_column(Integer)
+    scores: Mapped[str] = mapped_column(Text)  # JSON [[score, count], ...]
+    reasons: Mapped[str] = mapped_column(Text)  # JSON [[reason code, count], ...]
+    waits: Mapped[bytes] = mapped_column(LargeBinary)  # sorted whole seconds (report_cells.pack)
+    serves: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+event.listen(Base.metadata, "after_create", create_report_triggers)
 
 
 class ConfigDocument(Base):

@@ -13,6 +13,7 @@ from kiosk.domain.errors import Forbidden
 from kiosk.domain.reports import build_report
 from kiosk.domain.supervision import SUPERVISORS
 from kiosk.reporting.args import api_query
+from kiosk.reporting.summary import summarise_range
 from kiosk.services import ctx
 
 
@@ -75,6 +76,7 @@ def report(caller: Caller) -> Any:
     if actor.role not in SUPERVISORS:
         raise Forbidden("Chỉ cán bộ giám sát xem được báo cáo.", en="Supervisors only.")
     query = api_query(request.args)
+    summarise_range(app.db, app.config, app.clock, query)
     with app.db.read() as s:
         found = build_report(s, app.config, app.clock, query, actor.site)
     return jsonify(found.as_dict())

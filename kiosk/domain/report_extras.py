@@ -5,16 +5,19 @@ a session and the same :class:`~kiosk.domain.reports.ReportQuery`; rules in docs
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
 from kiosk.domain.clock import Clock, local
-from kiosk.domain.reports import ReportQuery, filtered, seconds_between
+from kiosk.domain.report_cells import decode
+from kiosk.domain.report_sql import merged_cells, usernames
+from kiosk.domain.report_summary import facts, seconds_between
+from kiosk.domain.reports import ReportQuery, filtered
 from kiosk.models import AuditEntry, Rating, Ticket, UsageCount, User
 
 
@@ -101,21 +104,18 @@ def pauses(s: Session, clock: Clock, q: ReportQuery) -> tuple[list[PauseTime], d
 
 def counter_use(s: Session, clock: Clock, site: Site, q: ReportQuery) -> list[CounterUse]:
     """Per configured counter: tickets it finished, busy, staffed and paused time."""
+    src = facts(s, clock, q)
     per_day = (
         select(
-            Ticket.last_counter.label("counter"),
-            func.count().filter(Ticket.status == "done").label("served"),
-            func.sum(seconds_between(s, Ticket.finished_at, Ticket.first_called_at))
-            .filter(Ticket.status == "done")
-            .label("busy"),
-            seconds_between(
-                s, func.max(Ticket.finished_at), func.min(Ticket.first_called_at)
-            ).label("span"),
+            src.c.counter,
+            func.count().filter(src.c.status == "done").label("served"),
+            func.sum(src.c.service_s).label("busy"),  # set for done tickets only
+            seconds_between(s, func.max(src.c.finished_at), func.min(src.c.first_called_at)).label(
+                "span"
+            ),
         )
-        .select_from(Ticket)
-        .outerjoin(User, User.id == Ticket.officer_id)
-        .where(*filtered(q), Ticket.last_counter.is_not(None))
-        .group_by(Ticket.last_counter, Ticket.business_day)
+        .where(src.c.counter.is_not(None))
+        .group_by(src.c.counter, src.c.business_day)
         .subquery()
     )
     totals = {
@@ -142,38 +142,53 @@ def counter_use(s: Session, clock: Clock, site: Site, q: ReportQuery) -> list[Co
     return out
 
 
-def rating_reasons(s: Session, cfg: Config, q: ReportQuery) -> list[ReasonCount]:
-    """How often each configured reason was given with a rating of the range's tickets."""
-    rows = s.scalars(
-        select(Rating.reasons)
+def _reasons_by(
+    s: Session, clock: Clock, site: Site, q: ReportQuery, by: str
+) -> dict[Any, dict[str, int]]:
+    """How often each reason was given with the ratings of ``q``'s tickets, per key of ``by``
+    ("officer": usernames): unfiltered from the days' cells, filtered from the tickets."""
+    if not q.filters.query():
+        cells = merged_cells(s, clock, site, replace(q, by=by))
+        found = {decode(by, code): cell.reasons for code, cell in cells.items()}
+        return usernames(s, found) if by == "officer" else found
+    rows = s.execute(
+        select(User.username if by == "officer" else literal(None), Rating.reasons)
         .select_from(Ticket)
         .join(Rating, Rating.ticket_id == Ticket.id)
         .outerjoin(User, User.id == Ticket.officer_id)
         .where(*filtered(q))
     )
-    counts: dict[str, int] = defaultdict(int)
-    for reasons in rows:
+    out: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for key, reasons in rows:
         for code in reasons or ():
-            counts[code] += 1
+            out[key][code] += 1
+    return out
+
+
+def rating_reasons(
+    s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery
+) -> list[ReasonCount]:
+    """How often each configured reason was given with a rating of the range's tickets."""
+    counts: dict[str, int] = defaultdict(int)
+    for found in _reasons_by(s, clock, site, q, "priority").values():
+        for code, n in found.items():
+            counts[code] += n
     return [
         ReasonCount(r.code, r.vi, r.en or r.vi, counts.get(r.code, 0))
         for r in cfg.settings.rating.reasons
     ]
 
 
-def attitude_by_officer(s: Session, q: ReportQuery, reason: str = "attitude") -> dict[str, int]:
-    """Ratings giving ``reason`` (staff attitude), per officer of the ticket's latest call."""
-    rows = s.execute(
-        select(User.username, Rating.reasons)
-        .select_from(Ticket)
-        .join(Rating, Rating.ticket_id == Ticket.id)
-        .outerjoin(User, User.id == Ticket.officer_id)
-        .where(*filtered(q))
-    )
-    out: dict[str, int] = defaultdict(int)
-    for officer, reasons in rows:
-        if reason in (reasons or ()):
-            out[officer or "–"] += 1
+def attitude_by_officer(
+    s: Session, clock: Clock, site: Site, q: ReportQuery, reason: str = "attitude"
+) -> dict[str, int]:
+    """Ratings giving ``reason`` (staff attitude), per officer of the ticket's latest call
+    (reasons are given at most once a rating)."""
+    out = {
+        officer or "–": found[reason]
+        for officer, found in _reasons_by(s, clock, site, q, "officer").items()
+        if found.get(reason)
+    }
     return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 

@@ -1,47 +1,43 @@
-"""The figures of a report computed by the database: what :func:`kiosk.domain.figures.figures`
-computes from one Fact per ticket, without sending every ticket to Python (a year of a busy
-hall is ~150,000 rows). One GROUP BY gives the counts, sums and rating tallies of each row
-(the totals are their sums); one more query returns each called ticket's two durations,
-sorted here to read the values at the median and p90 ranks of each row and of the range. Tests
-check both ways agree figure by figure."""
+"""The figures of a report, computed without sending every ticket to Python (a year of a
+busy hall is ~150,000 tickets): what :func:`kiosk.domain.figures.figures` computes from one
+Fact per ticket. Without filters, by merging the days' cells (:mod:`kiosk.domain.report_cells`).
+With filters, the database groups the tickets from :func:`kiosk.domain.report_summary.facts`
+(plain integers for summarised days): one GROUP BY gives the counts, sums and rating tallies
+of each row (the totals are their sums); two more give, per row, how many tickets waited (or
+were served) each whole number of seconds: exact histograms, from which the median and p90 of
+each row and of the range are read. Tests check both agree with the per-ticket computation
+figure by figure."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from datetime import date, datetime, time
-from typing import Any
+from collections import Counter
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, case, cast, func, literal, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
+from kiosk.domain import report_cells
 from kiosk.domain.clock import Clock
 from kiosk.domain.figures import Figures, Stat
-from kiosk.models import Rating, Ticket, User
+from kiosk.domain.report_summary import facts, facts_of_days, on_days, summarised, targets_of
+from kiosk.models import ReportCell, User
 
+if TYPE_CHECKING:
+    from kiosk.domain.reports import ReportQuery
 
-def local_hour(s: Session, clock: Clock, start: date) -> Any:
-    """SQL for the local hour of issue. One offset for the whole range: Vietnam has kept
-    UTC+7 since 1975 (no daylight saving)."""
-    offset = clock.tz.utcoffset(datetime.combine(start, time(12)))
-    offset_s = int(offset.total_seconds()) if offset is not None else 0
-    if s.get_bind().dialect.name == "sqlite":
-        return cast(func.strftime("%H", Ticket.issued_at, f"{offset_s:+d} seconds"), Integer)
-    shifted = Ticket.issued_at + func.make_interval(0, 0, 0, 0, 0, 0, literal(offset_s))
-    return cast(func.extract("hour", shifted), Integer)
+# The column of the report's facts each grouping is keyed by.
+KEY_COLUMN = {
+    "service": "service",
+    "counter": "counter",
+    "officer": "officer_id",  # mapped to the username afterwards
+    "hour": "hour",
+    "day": "business_day",
+    "priority": "priority",
+}
 
-
-def key_column(s: Session, clock: Clock, by: str, start: date) -> Any:
-    columns: dict[str, Callable[[], Any]] = {
-        "service": lambda: Ticket.origin_service,
-        "counter": lambda: Ticket.last_counter,
-        "officer": lambda: User.username,
-        "hour": lambda: local_hour(s, clock, start),
-        "day": lambda: Ticket.business_day,
-        "priority": lambda: Ticket.priority,
-    }
-    return columns[by]()
+Histogram = dict[int, int]  # whole seconds -> how many tickets
 
 
 def _ranks(n: int) -> tuple[int, int, int]:
@@ -49,10 +45,25 @@ def _ranks(n: int) -> tuple[int, int, int]:
     return (n + 1) // 2, (n + 2) // 2, (9 * n + 9) // 10
 
 
-def _stat(n: int, total: int, at: dict[int, int]) -> Stat:
+def _at_ranks(histogram: Histogram) -> dict[int, int]:
+    """The values at the median and p90 ranks of the values ``histogram`` counts."""
+    wanted = sorted(set(_ranks(sum(histogram.values()))))
+    out: dict[int, int] = {}
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while wanted and wanted[0] <= seen:
+            out[wanted.pop(0)] = value
+        if not wanted:
+            break
+    return out
+
+
+def _stat(n: int, total: int, histogram: Histogram) -> Stat:
     if n == 0:
         return Stat(None, None, None)
     low, high, p90 = _ranks(n)
+    at = _at_ranks(histogram)
     return Stat(round(total / n, 1), (at[low] + at[high]) / 2, float(at[p90]))
 
 
@@ -62,27 +73,18 @@ def _day(value: Any, is_day: bool) -> Any:
 
 
 def grouped_figures(
-    s: Session,
-    cfg: Config,
-    clock: Clock,
-    site: Site,
-    by: str,
-    start: date,
-    where: list[Any],
-    join_users: bool = True,
+    s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery
 ) -> tuple[dict[Any, Figures], Figures]:
-    """Figures per key of ``by`` (only keys that have tickets) and for all of them;
-    ``join_users`` when ``by`` or a clause of ``where`` names the officer."""
-    from kiosk.domain.reports import seconds_between
-
-    key = key_column(s, clock, by, start)
-    wait = seconds_between(s, Ticket.first_called_at, Ticket.issued_at)
-    serve = case(
-        (Ticket.status == "done", seconds_between(s, Ticket.finished_at, Ticket.first_called_at)),
-        else_=None,
-    )
+    """Figures per key of ``q.by`` (only keys that have tickets) and for all of them, for
+    the :class:`kiosk.domain.reports.ReportQuery` ``q``. Unfiltered, from the days' cells
+    (:mod:`kiosk.domain.report_cells`); filtered, grouped by the database."""
+    if not q.filters.query():
+        return _from_cells(s, cfg, clock, site, q)
+    src = facts(s, clock, q)
+    key = src.c[KEY_COLUMN[q.by]]
+    wait, serve, status = src.c.wait_s, src.c.service_s, src.c.status
     targets = {svc.code: svc.target_wait_min * 60 for svc in site.services}
-    target = case(targets, value=Ticket.origin_service, else_=None) if targets else literal(None)
+    target = case(targets, value=src.c.service, else_=None) if targets else literal(None)
     scale = cfg.settings.rating.scale
 
     def count_if(condition: Any) -> Any:
@@ -90,34 +92,27 @@ def grouped_figures(
 
     columns = [
         func.count(),
-        count_if(Ticket.status == "done"),
-        count_if(Ticket.status == "no_show"),
-        count_if(Ticket.status == "cancelled"),
-        count_if(Ticket.transfers > 0),
+        count_if(status == "done"),
+        count_if(status == "no_show"),
+        count_if(status == "cancelled"),
+        func.sum(src.c.transferred),
         func.count(wait),
         func.sum(wait),
         func.count(serve),
         func.sum(serve),
         count_if(target.is_not(None) & wait.is_not(None)),
         count_if(wait <= target),
-        *(count_if(Rating.score == k) for k in range(1, scale + 1)),
+        *(count_if(src.c.score == k) for k in range(1, scale + 1)),
     ]
-    base = (
-        select(key.label("k"), *columns)
-        .select_from(_tickets(join_users))
-        .outerjoin(Rating, Rating.ticket_id == Ticket.id)
-        .where(*where)
-        .group_by(key)
-    )
+    is_day = q.by == "day"
     sums: dict[Any, list[int]] = {}
-    for row in s.execute(base):
-        sums[_day(row[0], by == "day")] = [int(v or 0) for v in row[1:]]
-    source = _tickets(join_users)
-    by_wait, by_serve = _ranked(s, key, wait, serve, where, by == "day", source)
+    for row in s.execute(select(key, *columns).group_by(key)):
+        sums[_day(row[0], is_day)] = [int(v or 0) for v in row[1:]]
+    waits = _histograms(s, key, wait, is_day)
+    serves = _histograms(s, key, serve, is_day)
     total = [sum(col) for col in zip(*sums.values(), strict=True)] if sums else [0] * len(columns)
 
-    def make(k: Any, v: list[int]) -> Figures:
-        waits, services = by_wait, by_serve
+    def make(k: Any, v: list[int], wait_h: Histogram, serve_h: Histogram) -> Figures:
         scores = v[11:]
         rated = sum(scores)
         return Figures(
@@ -126,8 +121,8 @@ def grouped_figures(
             no_show=v[2],
             cancelled=v[3],
             transferred=v[4],
-            wait_s=_stat(v[5], v[6], waits.get(k, {})),
-            service_s=_stat(v[7], v[8], services.get(k, {})),
+            wait_s=_stat(v[5], v[6], wait_h),
+            service_s=_stat(v[7], v[8], serve_h),
             service_level=round(v[10] / v[9], 4) if v[9] else None,
             ratings_count=rated,
             ratings_avg=round(sum((i + 1) * n for i, n in enumerate(scores)) / rated, 2)
@@ -136,50 +131,67 @@ def grouped_figures(
             by_score={str(i + 1): n for i, n in enumerate(scores)},
         )
 
-    return {k: make(k, v) for k, v in sums.items()}, make(_TOTAL, total)
+    rows = {k: make(k, v, waits.get(k, {}), serves.get(k, {})) for k, v in sums.items()}
+    all_waits: Counter[int] = Counter()
+    all_serves: Counter[int] = Counter()
+    for h in waits.values():
+        all_waits.update(h)
+    for h in serves.values():
+        all_serves.update(h)
+    totals = make(None, total, all_waits, all_serves)
+    if q.by == "officer":
+        rows = usernames(s, rows)
+    return rows, totals
 
 
-def _tickets(join_users: bool) -> Any:
-    """Tickets, joined with their officer only when the key or a filter needs the username
-    (the join costs a lookup per ticket)."""
-    return Ticket.__table__.outerjoin(User, User.id == Ticket.officer_id) if join_users else Ticket
-
-
-_TOTAL = object()  # the key of the whole range among the ranked values
-
-
-def _ranked(
-    s: Session,
-    key: Any,
-    wait: Any,
-    serve: Any,
-    where: list[Any],
-    is_day: bool,
-    source: Any,
-) -> tuple[dict[Any, dict[int, int]], dict[Any, dict[int, int]]]:
-    """Waits and service times at their median and p90 ranks, per key and for the whole range
-    (under ``_TOTAL``): ({key: {rank: value}}, same for service times). One query returns the
-    two durations of each called ticket (three small integers a row); sorting them here took
-    less than half the time of the database's GROUP BY histogram or window ranking."""
+def _histograms(s: Session, key: Any, value: Any, is_day: bool) -> dict[Any, Histogram]:
+    """{key: {seconds: tickets}} of the non-null ``value`` column."""
+    out: dict[Any, Histogram] = {}
     rows = s.execute(
-        select(key, wait, serve).select_from(source).where(*where, wait.is_not(None))
-    ).all()
-    waits: dict[Any, list[int]] = defaultdict(list)
-    serves: dict[Any, list[int]] = defaultdict(list)
-    for k, w, v in rows:
-        waits[k].append(w)
-        if v is not None:
-            serves[k].append(v)
-    return _at_ranks(waits, is_day), _at_ranks(serves, is_day)
-
-
-def _at_ranks(values: dict[Any, list[int]], is_day: bool) -> dict[Any, dict[int, int]]:
-    out: dict[Any, dict[int, int]] = {}
-    everything: list[int] = []
-    for k, found in values.items():
-        found.sort()
-        everything.extend(found)
-        out[_day(k, is_day)] = {r: found[r - 1] for r in _ranks(len(found))}
-    everything.sort()
-    out[_TOTAL] = {r: everything[r - 1] for r in _ranks(len(everything))} if everything else {}
+        select(key, value, func.count()).where(value.is_not(None)).group_by(key, value)
+    )
+    for k, v, n in rows:
+        out.setdefault(_day(k, is_day), {})[int(v)] = int(n)
     return out
+
+
+def usernames(s: Session, rows: dict[Any, Any]) -> dict[Any, Any]:
+    """``rows`` keyed by officer username instead of user id (None stays None)."""
+    ids = [k for k in rows if k is not None]
+    names: dict[Any, Any] = {}
+    if ids:
+        names = {i: n for i, n in s.execute(select(User.id, User.username).where(User.id.in_(ids)))}
+    return {(names[k] if k is not None else None): f for k, f in rows.items()}
+
+
+def merged_cells(
+    s: Session, clock: Clock, site: Site, q: ReportQuery
+) -> dict[str, report_cells.Cell]:
+    """The cells of ``q.by`` over ``q``'s range (no filters), merged per encoded key: stored
+    cells of the days summarised with today's target waits, plus cells made now from the
+    tickets of every other day of the range."""
+    targets = targets_of(site)
+    stored = summarised(s, q.site, q.start, q.end, targets)
+    every = (q.start + timedelta(days=i) for i in range((q.end - q.start).days + 1))
+    others = [d for d in every if d not in stored]
+    merged: dict[str, report_cells.Cell] = {}
+    if stored:
+        report_cells.load(s, q.site, q.by, on_days(ReportCell.business_day, stored), merged)
+    if others:
+        rows = s.execute(select(*facts_of_days(s, clock, q.site, others).c)).all()
+        report_cells.live(rows, targets, q.by, merged)
+    return merged
+
+
+def _from_cells(
+    s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery
+) -> tuple[dict[Any, Figures], Figures]:
+    scale = cfg.settings.rating.scale
+    total = report_cells.Cell()
+    rows: dict[Any, Figures] = {}
+    for code, cell in merged_cells(s, clock, site, q).items():
+        rows[report_cells.decode(q.by, code)] = cell.figures(scale)
+        total.add(cell)  # sorted by now: the totals merge a few long runs
+    if q.by == "officer":
+        rows = usernames(s, rows)
+    return rows, total.figures(scale)

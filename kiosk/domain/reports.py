@@ -1,9 +1,11 @@
 """Reports for supervisors: one site, a range of business days, grouped one way.
 
-:func:`build_report` reads one :class:`~kiosk.domain.figures.Fact` per ticket in a single
-query (durations computed by the database, so a year of tickets stays well under a second)
-and groups them; the API, the ``/reports`` page and the CSV/XLSX exports all call it, so they
-show the same numbers. Rules: ``docs/reports.md``.
+:func:`build_report` has the database group and count the tickets of the range
+(:mod:`kiosk.domain.report_sql`, reading closed days from their summary,
+:mod:`kiosk.domain.report_summary`); the API, the ``/reports`` page and the CSV/XLSX exports
+all call it, so they show the same numbers. :func:`load_facts` and :func:`group` compute the
+same figures in Python from one :class:`~kiosk.domain.figures.Fact` per ticket, read from the
+tickets themselves: the reference the tests compare with. Rules: ``docs/reports.md``.
 """
 
 from __future__ import annotations
@@ -11,21 +13,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, literal, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
 from kiosk.domain.clock import Clock
 from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
 from kiosk.domain.figures import Fact, Figures, figures
+from kiosk.domain.report_summary import NORMAL, local_hour, seconds_between
 from kiosk.models import Rating, Ticket, User
 
 GROUPINGS = ("service", "counter", "officer", "hour", "day", "priority")
 MAX_DAYS = 366  # a leap year: the longest range one report covers
-NORMAL = "none"  # the priority filter's value for tickets without a priority group
 
 
 @dataclass(frozen=True)
@@ -121,22 +123,6 @@ def check_query(cfg: Config, allowed_site: str | None, q: ReportQuery) -> Site:
     return site
 
 
-def seconds_between(s: Session, later: Any, earlier: Any) -> Any:
-    """SQL for whole seconds from ``earlier`` to ``later`` (both stored as naive UTC)."""
-    if s.get_bind().dialect.name == "sqlite":
-        diff = (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    else:
-        diff = func.extract("epoch", later - earlier)
-    return cast(func.round(diff), Integer)
-
-
-def _local_hour(s: Session, at: Any, offset_s: int) -> Any:
-    if s.get_bind().dialect.name == "sqlite":
-        return cast(func.strftime("%H", at, f"{offset_s:+d} seconds"), Integer)
-    shifted = at + func.make_interval(0, 0, 0, 0, 0, 0, literal(offset_s))
-    return cast(func.extract("hour", shifted), Integer)
-
-
 def filtered(q: ReportQuery) -> list[Any]:
     """The WHERE clauses of ``q`` on tickets (joined with users for the officer)."""
     clauses = [Ticket.site == q.site, Ticket.business_day.between(q.start, q.end)]
@@ -155,14 +141,12 @@ def filtered(q: ReportQuery) -> list[Any]:
 
 
 def load_facts(s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery) -> list[Fact]:
-    """One Fact per ticket of ``q`` (one query)."""
-    # One offset for the whole range: Vietnam has kept UTC+7 since 1975 (no daylight saving).
-    offset = clock.tz.utcoffset(datetime.combine(q.start, time(12)))
-    offset_s = int(offset.total_seconds()) if offset is not None else 0
+    """One Fact per ticket of ``q`` (one query), read from the tickets themselves: the
+    reference the summarised figures are tested against."""
     rows = s.execute(
         select(
             Ticket.business_day,
-            _local_hour(s, Ticket.issued_at, offset_s),
+            local_hour(s, clock, q.start),
             Ticket.origin_service,
             Ticket.last_counter,
             User.username,
@@ -255,8 +239,7 @@ def build_report(
     from kiosk.domain.report_sql import grouped_figures
 
     site = check_query(cfg, allowed_site, q)
-    officer = q.by == "officer" or q.filters.officer is not None
-    found, totals = grouped_figures(s, cfg, clock, site, q.by, q.start, filtered(q), officer)
+    found, totals = grouped_figures(s, cfg, clock, site, q)
     empty = figures([], cfg.settings.rating.scale)
     rows = tuple(
         Row(k.isoformat() if isinstance(k, date) else k, found.get(k, empty))

@@ -191,7 +191,7 @@ def build_tables(
         [TEXT, COUNT],
         [
             [r.label_en if lang == "en" else r.label, r.count]
-            for r in extras.rating_reasons(s, cfg, q)
+            for r in extras.rating_reasons(s, cfg, clock, site, q)
         ],
     )
     attitude = Table(
@@ -202,7 +202,7 @@ def build_tables(
         ),
         [t("Cán bộ", "Officer"), t("Số lượt", "Count")],
         [TEXT, COUNT],
-        [[name, n] for name, n in extras.attitude_by_officer(s, q).items()],
+        [[name, n] for name, n in extras.attitude_by_officer(s, clock, site, q).items()],
     )
     guide = Table(
         "guide",

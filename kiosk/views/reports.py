@@ -16,6 +16,7 @@ from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
 from kiosk.domain.reports import ReportQuery, officers_of, period
 from kiosk.reporting import files
 from kiosk.reporting.args import PERIODS, page_query
+from kiosk.reporting.summary import summarise_range
 from kiosk.reporting.tables import ReportTables, build_tables
 from kiosk.services import ctx
 from kiosk.views.accounts import staff_page
@@ -43,6 +44,7 @@ def _site() -> tuple[list[Site], Site]:
 def _tables(q: ReportQuery, sites: list[Site], language: str | None = None) -> ReportTables:
     app = ctx()
     guide_sites = [x.code for x in sites if x.guide]
+    summarise_range(app.db, app.config, app.clock, q)
     with app.db.read() as s:
         return build_tables(
             s, app.config, app.clock, q, g.user.site, language or lang(), guide_sites
