@@ -29,6 +29,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -368,9 +369,33 @@ def upsert_presence(s: Session, rows: list[dict[str, Any]]) -> None:
         s.execute(_PRESENCE[dialect(s)], rows)
 
 
-def lock_for_changes(s: Session, table: str) -> None:
-    """Serialise writers of ``table`` for the rest of the transaction. SQLite's
-    ``BEGIN IMMEDIATE`` already holds the one writer lock; PostgreSQL takes a table lock that
-    plain reads do not wait for."""
+def lock_for_changes(s: Session, *tables: str, others_write: bool = False) -> None:
+    """Keep other writers of ``tables`` out for the rest of the transaction; plain reads never
+    wait. SQLite's ``BEGIN IMMEDIATE`` already holds the one writer lock. On PostgreSQL: by
+    default one writer at a time (this transaction writes them); with ``others_write`` the
+    transaction only needs the tables to stand still (``SHARE``: it waits for their writers to
+    commit and holds new ones until it ends)."""
     if dialect(s) == "postgresql":
-        s.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+        mode = "SHARE" if others_write else "SHARE ROW EXCLUSIVE"
+        s.execute(text(f"LOCK TABLE {', '.join(tables)} IN {mode} MODE"))
+
+
+# --- date arithmetic in SQL ----------------------------------------------------------------
+
+
+def seconds_between(s: Session, later: Any, earlier: Any) -> Any:
+    """SQL for whole seconds from ``earlier`` to ``later`` (both stored as naive UTC)."""
+    if dialect(s) == "sqlite":
+        diff = (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    else:
+        diff = func.extract("epoch", later - earlier)
+    return cast(func.round(diff), Integer)
+
+
+def hour_of(s: Session, at: Any, offset_s: int) -> Any:
+    """SQL for the hour of day (0-23) of the naive UTC instant ``at`` shifted by ``offset_s``
+    seconds (the local time zone's offset)."""
+    if dialect(s) == "sqlite":
+        return cast(func.strftime("%H", at, f"{offset_s:+d} seconds"), Integer)
+    shifted = at + func.make_interval(0, 0, 0, 0, 0, 0, literal(offset_s))
+    return cast(func.extract("hour", shifted), Integer)

@@ -16,9 +16,10 @@ from kiosk.config import Config, Site
 from kiosk.domain.clock import Clock, local
 from kiosk.domain.report_cells import decode
 from kiosk.domain.report_sql import merged_cells, usernames
-from kiosk.domain.report_summary import facts, seconds_between
+from kiosk.domain.report_summary import facts
 from kiosk.domain.reports import ReportQuery, filtered
 from kiosk.models import AuditEntry, Rating, Ticket, UsageCount, User
+from kiosk.storage import seconds_between
 
 
 @dataclass(frozen=True)

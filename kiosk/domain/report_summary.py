@@ -18,13 +18,14 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Integer, case, cast, delete, func, insert, literal, or_, select, text
+from sqlalchemy import case, delete, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from kiosk.config import Site
 from kiosk.domain import report_cells
 from kiosk.domain.clock import Clock, business_day
 from kiosk.models import Rating, ReportDay, ReportFact, Ticket, User
+from kiosk.storage import hour_of, lock_for_changes, seconds_between
 
 if TYPE_CHECKING:
     from kiosk.domain.reports import ReportQuery
@@ -49,24 +50,11 @@ COLUMNS = (
 )
 
 
-def seconds_between(s: Session, later: Any, earlier: Any) -> Any:
-    """SQL for whole seconds from ``earlier`` to ``later`` (both stored as naive UTC)."""
-    if s.get_bind().dialect.name == "sqlite":
-        diff = (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    else:
-        diff = func.extract("epoch", later - earlier)
-    return cast(func.round(diff), Integer)
-
-
 def local_hour(s: Session, clock: Clock, day: date) -> Any:
     """SQL for the local hour of issue. One offset for a whole range: Vietnam has kept UTC+7
     since 1975 (no daylight saving)."""
     offset = clock.tz.utcoffset(datetime.combine(day, time(12)))
-    offset_s = int(offset.total_seconds()) if offset is not None else 0
-    if s.get_bind().dialect.name == "sqlite":
-        return cast(func.strftime("%H", Ticket.issued_at, f"{offset_s:+d} seconds"), Integer)
-    shifted = Ticket.issued_at + func.make_interval(0, 0, 0, 0, 0, 0, literal(offset_s))
-    return cast(func.extract("hour", shifted), Integer)
+    return hour_of(s, Ticket.issued_at, int(offset.total_seconds()) if offset is not None else 0)
 
 
 def ticket_columns(s: Session, clock: Clock, day: date) -> dict[str, Any]:
@@ -147,12 +135,11 @@ def summarise(s: Session, clock: Clock, site: Site, days: list[date]) -> None:
         return
     targets = targets_of(site)
     code = site.code
-    if s.get_bind().dialect.name == "postgresql":
-        # Wait for every transaction writing tickets or ratings to commit (its trigger then
-        # finds nothing to forget), and hold new ones until this commits (then their trigger
-        # forgets the day again): no change slips between the copy and its listing. Writes
-        # wait for one day's copy, a few milliseconds. SQLite has one writer at a time anyway.
-        s.execute(text("LOCK TABLE tickets, ratings IN SHARE MODE"))
+    # Wait for every transaction writing tickets or ratings to commit (its trigger then finds
+    # nothing to forget), and hold new ones until this commits (then their trigger forgets the
+    # day again): no change slips between the copy and its listing. Writes wait for one
+    # day's copy, a few milliseconds.
+    lock_for_changes(s, "tickets", "ratings", others_write=True)
     s.execute(delete(ReportDay).where(ReportDay.site == code, ReportDay.business_day.in_(days)))
     mark = fingerprint(targets)
     s.execute(insert(ReportDay), [{"site": code, "business_day": d, "targets": mark} for d in days])

@@ -23,8 +23,9 @@ from kiosk.config import Config, Site
 from kiosk.domain.clock import Clock
 from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
 from kiosk.domain.figures import Fact, Figures, figures
-from kiosk.domain.report_summary import NORMAL, local_hour, seconds_between
+from kiosk.domain.report_summary import NORMAL, local_hour
 from kiosk.models import Rating, Ticket, User
+from kiosk.storage import seconds_between
 
 GROUPINGS = ("service", "counter", "officer", "hour", "day", "priority")
 MAX_DAYS = 366  # a leap year: the longest range one report covers
