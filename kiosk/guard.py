@@ -1,6 +1,6 @@
 """What stands between the network and the application, as WSGI middleware: the real client
-address behind trusted reverse proxies, a cap on connections per client address, and a time
-limit on reading a request.
+address behind trusted reverse proxies, a cap on connections per client address, a time
+limit on reading a request, and WebSockets without per-message compression.
 
 gunicorn itself limits the request line and headers (size and count) and closes a connection
 whose headers have not arrived within ``kiosk.server.HEADER_TIMEOUT_S``; Flask refuses bodies
@@ -75,6 +75,23 @@ def _is_websocket(environ: dict[str, Any]) -> bool:
     return environ.get("HTTP_UPGRADE", "").lower() == "websocket"
 
 
+def _uncompressed(app: WSGIApp) -> WSGIApp:
+    """Drop the client's WebSocket extension offer, so that no connection is compressed.
+
+    Browsers offer ``permessage-deflate`` and the WebSocket layer under Engine.IO accepts it:
+    each connection then keeps a zlib compressor and decompressor for its whole life (about
+    60 KiB more per idle hall display, double the cost of the connection) and deflates every
+    frame separately, the same ``called`` once per display. Our messages are a few hundred
+    bytes on a local network: compression saves nothing worth that. Without the offer the
+    handshake simply answers with no extension (RFC 6455, 9.1)."""
+
+    def app_without_extensions(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return app(environ, start_response)
+
+    return app_without_extensions
+
+
 def _with_deadline(app: WSGIApp, environ: dict[str, Any], start_response: Any) -> Any:
     import gevent
 
@@ -105,8 +122,9 @@ def _refuse(environ: dict[str, Any], start_response: Callable[..., Any]) -> list
 
 
 def guard(app: WSGIApp, *, trusted_proxies: int, per_address: int, gevent: bool) -> WSGIApp:
-    """``app`` behind the guards, outermost first: the client address, then the cap."""
-    capped: WSGIApp = ConnectionCap(app, per_address, deadline=gevent)
+    """``app`` behind the guards, outermost first: the client address, then the cap, then no
+    WebSocket compression."""
+    capped: WSGIApp = ConnectionCap(_uncompressed(app), per_address, deadline=gevent)
     if trusted_proxies > 0:
         return ProxyFix(capped, x_for=trusted_proxies, x_proto=trusted_proxies)  # type: ignore[return-value]
     return capped

@@ -7,10 +7,13 @@
 * Clients that send their headers slowly hold nothing but a greenlet, and only for a while.
 * Behind trusted proxies the cap counts the real client (X-Forwarded-For), never otherwise.
 * A user disabled while their Socket.IO connection is open is disconnected at once.
+* WebSockets are never compressed: a browser's offer of ``permessage-deflate`` is declined
+  (a zlib compressor per connection doubled what an idle display costs).
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -33,13 +36,18 @@ def _raw(port: int, source: str = ATTACKER) -> socket.socket:
     return sock
 
 
-def _upgrade(port: int, source: str = ATTACKER) -> tuple[socket.socket, bytes]:
-    """An Engine.IO WebSocket opened by hand; returns the socket and the response head."""
+def _upgrade(
+    port: int, source: str = ATTACKER, headers: bytes = b""
+) -> tuple[socket.socket, bytes]:
+    """An Engine.IO WebSocket opened by hand; returns the socket and the response head
+    (with whatever of the first frames came along)."""
     sock = _raw(port, source)
     sock.sendall(
         b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
         b"Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        + headers
+        + b"\r\n"
     )
     head = b""
     while b"\r\n\r\n" not in head:
@@ -85,6 +93,42 @@ def test_bare_and_default_namespace_sockets_are_closed(
     refused.shutdown()
     assert _closed_within(bare, 15), "an Engine.IO socket in no namespace stayed open"
     bare.close()
+
+
+@pytest.mark.slow
+def test_websockets_are_not_compressed(servers: serverproc.Servers, tmp_path: Path) -> None:
+    srv = servers.start(tmp_path / "a")
+    # What Chromium offers on every WebSocket.
+    offer = b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+    sock, received = _upgrade(srv.port, "127.0.0.1", offer)
+    try:
+        head, _, frames = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101")
+        assert b"sec-websocket-extensions" not in head.lower()
+        sock.settimeout(5)
+        while len(frames) < 2 or len(frames) < 2 + (frames[1] & 0x7F):
+            frames += sock.recv(4096)
+        # The Engine.IO opening frame: final text frame, RSV1 (compressed) clear, readable.
+        assert frames[0] == 0x81
+        opening = frames[2 : 2 + (frames[1] & 0x7F)].decode()
+        assert opening.startswith("0") and "pingInterval" in json.loads(opening[1:])
+    finally:
+        sock.close()
+
+
+def test_the_guard_drops_the_extension_offer() -> None:
+    seen: list[str | None] = []
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen.append(environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS"))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+    r = Client(guard(app, trusted_proxies=0, per_address=5, gevent=False)).get(
+        "/socket.io/", headers={"Sec-WebSocket-Extensions": "permessage-deflate"}
+    )
+    assert r.status_code == 200
+    assert seen == [None]
 
 
 @pytest.mark.slow
