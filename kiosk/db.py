@@ -13,7 +13,6 @@ file next to a SQLite database, ``NOTIFY`` on PostgreSQL).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import random
@@ -21,7 +20,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Hashable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -61,15 +60,10 @@ class Database:
         self._listener: _AuthListener | None = None
         # SQLite has one writer at a time, and its lock has no queue: a writer that finds it
         # taken can only poll (``begin_immediate``), so under load the unlucky ones poll for
-        # hundreds of milliseconds. Writers therefore line up first: those of this process on
-        # a lock, in arrival order, then one per process on a file lock next to the database,
-        # which the kernel hands over as soon as it is released. Correctness never rests on
-        # either: BEGIN IMMEDIATE does (a process without them, e.g. the sqlite3 shell, is
-        # still kept out).
-        self._writers: AbstractContextManager[object] = nullcontext()
-        if self.is_sqlite:
-            gate = Path(f"{database}-writers") if file_backed else None
-            self._writers = _WriterGate(gate)
+        # hundreds of milliseconds. This process's writers therefore line up here first, in
+        # arrival order, and only one of them at a time competes for SQLite's lock (with the
+        # writers of other processes). Correctness never rests on it: BEGIN IMMEDIATE does.
+        self._writers = threading.Lock() if self.is_sqlite else nullcontext()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -123,60 +117,6 @@ class Database:
 
 
 _LISTENER_START = threading.Lock()
-
-
-class _WriterGate:
-    """Where a process's SQLite writers wait their turn (see :class:`Database`): a lock for
-    this process's threads and greenlets, then ``flock`` on ``path`` across processes. Held for
-    one write transaction; a process that dies releases its file lock with it."""
-
-    def __init__(self, path: Path | None) -> None:
-        self._local = threading.Lock()
-        self._path = path
-        self._fd: int | None = None
-
-    def __enter__(self) -> _WriterGate:
-        self._local.acquire()
-        if self._path is None:
-            return self
-        job = None
-        try:
-            if self._fd is None:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                # Another process writes: wait in a real thread, not on the gevent loop.
-                if not gevent_active():
-                    fcntl.flock(self._fd, fcntl.LOCK_EX)
-                    return self
-                import gevent
-
-                job = gevent.get_hub().threadpool.spawn(fcntl.flock, self._fd, fcntl.LOCK_EX)
-                job.get()
-        except BaseException:
-            if job is not None and not job.ready():
-                # Interrupted (a request's deadline) while the thread still waits: it takes
-                # the file lock in the end; give that back, and only then this process's lock.
-                job.rawlink(self._give_back)
-            else:
-                self._local.release()
-            raise
-        return self
-
-    def _give_back(self, _job: object) -> None:
-        try:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._local.release()
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._local.release()
 
 
 class _AuthListener:
