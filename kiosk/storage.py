@@ -142,7 +142,18 @@ def add_ticket(
         if row.id is None:
             return None
         return Numbered(int(row.id), int(row.seq), int(row.waiting), int(row.priority_waiting))
-    return _SQLITE_ADD_TICKET(s, ticket, prefix=prefix, cap=cap, event=event, job=job)
+
+    # The session's own connection, inside its transaction (public API: Connection.connection
+    # is the pool's proxy, .driver_connection the sqlite3 connection).
+    driver = s.connection().connection.driver_connection
+    assert driver is not None
+    try:
+        return _SQLITE_ADD_TICKET(driver, ticket, prefix, cap, event, job)
+    except sqlite3.Error as exc:
+        # As SQLAlchemy would raise it (IntegrityError, OperationalError…), so that the
+        # callers' retries and the error layer (disk full → 503) see one kind of error; like
+        # the engine, without the parameters.
+        raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True) from exc
 
 
 class _SqliteInsert:
@@ -184,28 +195,6 @@ class _SqliteAddTicket:
         self.job = _SqliteInsert(_JOBS, ("ticket_id", *_JOB_COLUMNS))
 
     def __call__(
-        self,
-        s: Session,
-        ticket: Mapping[str, Any],
-        *,
-        prefix: str,
-        cap: int | None,
-        event: Mapping[str, Any],
-        job: Mapping[str, Any] | None,
-    ) -> Numbered | None:
-        # The session's own connection, inside its transaction (public API: Connection.connection
-        # is the pool's proxy, .driver_connection the sqlite3 connection).
-        driver = s.connection().connection.driver_connection
-        assert driver is not None
-        try:
-            return self._write(driver, ticket, prefix, cap, event, job)
-        except sqlite3.Error as exc:
-            # As SQLAlchemy would raise it (IntegrityError, OperationalError…), so that the
-            # callers' retries and the error layer (disk full → 503) see one kind of error;
-            # like the engine, without the parameters.
-            raise DBAPIError.instance(None, None, exc, sqlite3.Error, hide_parameters=True) from exc
-
-    def _write(
         self,
         driver: sqlite3.Connection,
         ticket: Mapping[str, Any],
