@@ -41,6 +41,7 @@ def test_admin_changes_the_notice_and_the_open_display_shows_it(
         login(admin, office, "chief", "/admin/sites/hall")
         admin.click('#displays tr[data-display="1"] a')
         admin.wait_for_selector("#display-form")
+        shot(admin, "admin-display-form-vi")
         # A one-counter layout with all the counters ticked is refused, the field marked.
         admin.select_option("select[name=layout]", "counter")
         admin.click("#display-form button[type=submit]")
@@ -50,7 +51,6 @@ def test_admin_changes_the_notice_and_the_open_display_shows_it(
         admin.select_option("select[name=layout]", "hall")
         admin.fill("textarea[name=notice]", NOTICE)
         admin.fill("input[name=volume]", "60")
-        shot(admin, "admin-display-form-vi")
         admin.click("#display-form button[type=submit]")
         admin.wait_for_selector('#displays tr.just-saved[data-display="1"]')
         expect(admin.locator('#displays tr[data-display="1"]')).to_contain_text("60%")
