@@ -27,7 +27,9 @@ def csrf_of(html: str) -> str:
 
 
 def page_data(html: str) -> dict[str, Any]:
-    found = re.search(r'<script type="application/json" id="kiosk-data">(.*?)</script>', html, re.S)
+    found = re.search(
+        r'<script type="application/json" id="kiosk-data"[^>]*>(.*?)</script>', html, re.S
+    )
     assert found
     return json.loads(found.group(1))  # type: ignore[no-any-return]
 
