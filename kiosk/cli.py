@@ -210,10 +210,15 @@ def _prepare_metrics(port: int) -> None:
 
 def _check_environment(command: str) -> list[str]:
     from kiosk.config import load_config
+    from kiosk.preflight import live_configuration
     from kiosk.settings import Settings
 
     settings = Settings.from_env()
-    return cli_ops.check_at_start(load_config(settings.config_dir), settings, command)
+    if command == "serve":  # what the server will run with: the database's, once there is one
+        config, _ = live_configuration(settings)
+    else:  # init-db stores the files when the database holds no configuration yet
+        config = load_config(settings.config_dir)
+    return cli_ops.check_at_start(config, settings, command)
 
 
 def _read_password() -> str:

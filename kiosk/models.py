@@ -6,49 +6,26 @@ application (Asia/Ho_Chi_Minh) and stored next to each ticket.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from kiosk.column_types import BigId, UTCDateTime
 from kiosk.report_triggers import create_report_triggers
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out; stored naive UTC everywhere."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
-
-
-# SQLite only auto-increments INTEGER PRIMARY KEY; BigInteger elsewhere.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -456,10 +433,12 @@ class ReportFact(Base):
 
 
 class ReportCell(Base):
-    __tablename__ = "report_cells"  # one key of a grouping a day (kiosk.domain.report_cells)
+    __tablename__ = "report_cells"  # one key of a grouping of a part of a day's tickets
 
     site: Mapped[str] = mapped_column(String(32), primary_key=True)
     by: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # "" every ticket, "service=CODE", "priority=GROUP" (kiosk.domain.report_cells.parts_of)
+    part: Mapped[str] = mapped_column(String(48), primary_key=True)
     business_day: Mapped[date] = mapped_column(Date, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # "" for none
     issued: Mapped[int] = mapped_column(Integer)

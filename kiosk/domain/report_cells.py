@@ -1,9 +1,12 @@
-"""Unfiltered reports from per-day cells: for each summarised day and each grouping, one row
-per key (``report_cells``) with the counts, the rating tallies and the sorted list of every
-wait and service time in whole seconds. A year's report merges a few thousand cells instead
-of grouping ~150,000 tickets; the lists keep every duration, so the medians and p90 are
-exact. Days without cells (today, a day changed since) are made into cells in Python from
-their tickets, by the same code that made the stored ones. Rules: docs/reports.md."""
+"""Reports from per-day cells: for each summarised day, each part of its tickets and each
+grouping, one row per key (``report_cells``) with the counts, the rating tallies and the
+sorted list of every wait and service time in whole seconds. A year's report merges a few
+thousand cells instead of grouping ~150,000 tickets; the lists keep every duration, so the
+medians and p90 are exact. The parts are every ticket (""), the tickets of one service
+("service=CODE") and those of one priority group ("priority=GROUP", ``NORMAL`` for none): a
+report filtered by one service or one priority group merges cells as an unfiltered one does.
+Days without cells (today, a day changed since) are made into cells in Python from their
+tickets, by the same code that made the stored ones. Rules: docs/reports.md."""
 
 from __future__ import annotations
 
@@ -13,13 +16,19 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.figures import Figures, Stat
 from kiosk.models import ReportCell
+
+if TYPE_CHECKING:
+    from kiosk.domain.reports import Filters
+
+NORMAL = "none"  # the priority filter's value for tickets without a priority group
+EVERY = ""  # the part of every ticket
 
 # Index of each column in a row of report_summary.COLUMNS.
 _DAY, _HOUR, _SERVICE, _COUNTER, _OFFICER, _PRIORITY, _STATUS = range(7)
@@ -135,6 +144,24 @@ def cells_of(
 GROUPINGS = tuple(KEY_INDEX)
 
 
+def part_for(filters: Filters) -> str | None:
+    """The part whose cells answer a report with ``filters``: every ticket, one service or
+    one priority group; None for any other filter (a counter, an officer, two filters), which
+    the database then groups from the tickets."""
+    chosen = {name: value for name, value in vars(filters).items() if value is not None}
+    if not chosen:
+        return EVERY
+    if len(chosen) == 1 and chosen.keys() <= {"service", "priority"}:
+        ((name, value),) = chosen.items()
+        return f"{name}={value}"
+    return None
+
+
+def parts_of(row: Sequence[Any]) -> tuple[str, str, str]:
+    """The parts a fact row (``report_summary.COLUMNS``) belongs to."""
+    return EVERY, f"service={row[_SERVICE]}", f"priority={row[_PRIORITY] or NORMAL}"
+
+
 def pack(seconds: list[int]) -> bytes:
     """Durations as stored: sorted, 4-byte little-endian integers (read back many thousands
     at a time without parsing)."""
@@ -175,9 +202,15 @@ def merge(out: dict[str, Cell], code: str, cell: Cell) -> None:
 
 
 def live(
-    rows: Iterable[Sequence[Any]], targets: dict[str, int], by: str, out: dict[str, Cell]
+    rows: Iterable[Sequence[Any]],
+    targets: dict[str, int],
+    by: str,
+    out: dict[str, Cell],
+    part: str = EVERY,
 ) -> None:
-    """Merge into ``out`` the cells of fact rows ``rows``, per encoded key."""
+    """Merge into ``out`` the cells of part ``part`` of fact rows ``rows``, per encoded key."""
+    if part != EVERY:
+        rows = [row for row in rows if part in parts_of(row)]
     for (_, key), cell in cells_of(rows, targets, by).items():
         merge(out, encode(key), cell)
 
@@ -187,12 +220,17 @@ def store(
 ) -> None:
     """Replace the cells of ``days`` with those of ``rows`` (their fact rows)."""
     s.execute(delete(ReportCell).where(ReportCell.site == site, ReportCell.business_day.in_(days)))
+    parts: dict[str, list[Sequence[Any]]] = {}
+    for row in rows:
+        for part in parts_of(row):
+            parts.setdefault(part, []).append(row)
     values = []
-    for by in GROUPINGS:
-        for (day, key), cell in cells_of(rows, targets, by).items():
+    for part, by in ((part, by) for part in parts for by in GROUPINGS):
+        for (day, key), cell in cells_of(parts[part], targets, by).items():
             values.append(
                 {
                     "site": site,
+                    "part": part,
                     "business_day": day,
                     "by": by,
                     "key": encode(key),
@@ -213,9 +251,11 @@ def store(
         s.execute(insert(ReportCell), values)
 
 
-def load(s: Session, site: str, by: str, where: Any, out: dict[str, Cell]) -> None:
-    """Merge into ``out`` the stored cells of grouping ``by`` on the days ``where`` selects,
-    per encoded key."""
+def load(
+    s: Session, site: str, by: str, where: Any, out: dict[str, Cell], part: str = EVERY
+) -> None:
+    """Merge into ``out`` the stored cells of part ``part`` and grouping ``by`` on the days
+    ``where`` selects, per encoded key."""
     rows = s.execute(
         select(
             ReportCell.key,
@@ -230,7 +270,7 @@ def load(s: Session, site: str, by: str, where: Any, out: dict[str, Cell]) -> No
             ReportCell.reasons,
             ReportCell.waits,
             ReportCell.serves,
-        ).where(ReportCell.site == site, ReportCell.by == by, where)
+        ).where(ReportCell.site == site, ReportCell.by == by, ReportCell.part == part, where)
     )
     for key, issued, served, no_show, cancelled, moved, timed, within, *lists in rows:
         cell = Cell(issued, served, no_show, cancelled, moved, timed, within)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.config import Config, Site
 from kiosk.domain.clock import Clock, local
-from kiosk.domain.report_cells import decode
+from kiosk.domain.report_cells import decode, part_for
 from kiosk.domain.report_sql import merged_cells, usernames
 from kiosk.domain.report_summary import facts
 from kiosk.domain.reports import ReportQuery, filtered
@@ -147,8 +147,9 @@ def _reasons_by(
     s: Session, clock: Clock, site: Site, q: ReportQuery, by: str
 ) -> dict[Any, dict[str, int]]:
     """How often each reason was given with the ratings of ``q``'s tickets, per key of ``by``
-    ("officer": usernames): unfiltered from the days' cells, filtered from the tickets."""
-    if not q.filters.query():
+    ("officer": usernames): from the days' cells when a part of them answers the filters, else
+    from the tickets."""
+    if part_for(q.filters) is not None:
         cells = merged_cells(s, clock, site, replace(q, by=by))
         found = {decode(by, code): cell.reasons for code, cell in cells.items()}
         return usernames(s, found) if by == "officer" else found

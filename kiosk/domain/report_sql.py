@@ -1,11 +1,12 @@
 """The figures of a report, computed without sending every ticket to Python (a year of a
 busy hall is ~150,000 tickets): what :func:`kiosk.domain.figures.figures` computes from one
-Fact per ticket. Without filters, by merging the days' cells (:mod:`kiosk.domain.report_cells`).
-With filters, the database groups the tickets from :func:`kiosk.domain.report_summary.facts`
-(plain integers for summarised days): one GROUP BY gives the counts, sums and rating tallies
-of each row (the totals are their sums); two more give, per row, how many tickets waited (or
-were served) each whole number of seconds: exact histograms, from which the median and p90 of
-each row and of the range are read. Tests check both agree with the per-ticket computation
+Fact per ticket. Without filters, or filtered by one service or one priority group, by merging
+the days' cells (:mod:`kiosk.domain.report_cells`). With other filters, the database groups
+the tickets from :func:`kiosk.domain.report_summary.facts` (plain integers for summarised
+days): one GROUP BY gives the counts, sums and rating tallies of each row (the totals are
+their sums); two more give, per row, how many tickets waited (or were served) each whole
+number of seconds: exact histograms, from which the median and p90 of each row and of the
+range are read. Tests check both agree with the per-ticket computation
 figure by figure."""
 
 from __future__ import annotations
@@ -76,9 +77,10 @@ def grouped_figures(
     s: Session, cfg: Config, clock: Clock, site: Site, q: ReportQuery
 ) -> tuple[dict[Any, Figures], Figures]:
     """Figures per key of ``q.by`` (only keys that have tickets) and for all of them, for
-    the :class:`kiosk.domain.reports.ReportQuery` ``q``. Unfiltered, from the days' cells
-    (:mod:`kiosk.domain.report_cells`); filtered, grouped by the database."""
-    if not q.filters.query():
+    the :class:`kiosk.domain.reports.ReportQuery` ``q``. From the days' cells
+    (:mod:`kiosk.domain.report_cells`) when a part of them answers ``q``'s filters, else
+    grouped by the database."""
+    if report_cells.part_for(q.filters) is not None:
         return _from_cells(s, cfg, clock, site, q)
     src = facts(s, clock, q)
     key = src.c[KEY_COLUMN[q.by]]
@@ -167,19 +169,24 @@ def usernames(s: Session, rows: dict[Any, Any]) -> dict[Any, Any]:
 def merged_cells(
     s: Session, clock: Clock, site: Site, q: ReportQuery
 ) -> dict[str, report_cells.Cell]:
-    """The cells of ``q.by`` over ``q``'s range (no filters), merged per encoded key: stored
-    cells of the days summarised with today's target waits, plus cells made now from the
-    tickets of every other day of the range."""
+    """The cells of ``q.by`` over ``q``'s range, merged per encoded key: stored cells (of the
+    part answering ``q``'s filters, see :func:`kiosk.domain.report_cells.part_for`) of the
+    days summarised with today's target waits, plus cells made now from the tickets of every
+    other day of the range."""
+    part = report_cells.part_for(q.filters)
+    if part is None:
+        raise ValueError(f"no cells answer the filters {q.filters}")
     targets = targets_of(site)
     stored = summarised(s, q.site, q.start, q.end, targets)
     every = (q.start + timedelta(days=i) for i in range((q.end - q.start).days + 1))
     others = [d for d in every if d not in stored]
     merged: dict[str, report_cells.Cell] = {}
     if stored:
-        report_cells.load(s, q.site, q.by, on_days(ReportCell.business_day, stored), merged)
+        days = on_days(ReportCell.business_day, stored)
+        report_cells.load(s, q.site, q.by, days, merged, part)
     if others:
         rows = s.execute(select(*facts_of_days(s, clock, q.site, others).c)).all()
-        report_cells.live(rows, targets, q.by, merged)
+        report_cells.live(rows, targets, q.by, merged, part)
     return merged
 
 

@@ -24,13 +24,12 @@ from sqlalchemy.orm import Session
 from kiosk.config import Site
 from kiosk.domain import report_cells
 from kiosk.domain.clock import Clock, business_day
+from kiosk.domain.report_cells import NORMAL
 from kiosk.models import Rating, ReportDay, ReportFact, Ticket, User
 from kiosk.storage import hour_of, lock_for_changes, seconds_between
 
 if TYPE_CHECKING:
     from kiosk.domain.reports import ReportQuery
-
-NORMAL = "none"  # the priority filter's value for tickets without a priority group
 
 COLUMNS = (
     "business_day",

@@ -23,7 +23,8 @@ from kiosk.config import Config, Site
 from kiosk.domain.clock import Clock
 from kiosk.domain.errors import Forbidden, InvalidInput, NotFound
 from kiosk.domain.figures import Fact, Figures, figures
-from kiosk.domain.report_summary import NORMAL, local_hour
+from kiosk.domain.report_cells import NORMAL
+from kiosk.domain.report_summary import local_hour
 from kiosk.models import Rating, Ticket, User
 from kiosk.storage import seconds_between
 

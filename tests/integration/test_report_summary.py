@@ -102,7 +102,11 @@ def test_summary_equals_the_tickets_over_random_ranges_and_filters(demo: Actions
             priority=rng.choice([None, NORMAL, *groups]),
         )
         queries.append(ReportQuery("hall", start, end, filters=filters))
+        # One service or one priority group: answered from the cells of that part.
         queries.append(ReportQuery("hall", start, end, filters=Filters(service=filters.service)))
+        queries.append(ReportQuery("hall", start, end, filters=Filters(priority=filters.priority)))
+    for group in (NORMAL, *groups):
+        queries.append(ReportQuery("hall", first, today, filters=Filters(priority=group)))
     for q in queries:
         assert_as_the_tickets_say(m, q)
 

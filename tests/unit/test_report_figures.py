@@ -106,3 +106,21 @@ def test_query_checks(cast: object, query: ReportQuery, allowed: str | None, err
     with pytest.raises(error):
         check_query(cast, allowed, query)  # type: ignore[arg-type]
     assert check_query(cast, "hall", ReportQuery("hall", date(2025, 11, 26), DAY)).code == "hall"  # type: ignore[arg-type]
+
+
+def test_filters_answered_by_cells_name_their_part() -> None:
+    from kiosk.domain.report_cells import NORMAL, part_for, parts_of
+    from kiosk.domain.reports import Filters
+
+    assert part_for(Filters()) == ""
+    assert part_for(Filters(service="hotich")) == "service=hotich"
+    assert part_for(Filters(priority=NORMAL)) == "priority=none"
+    assert part_for(Filters(priority="elderly")) == "priority=elderly"
+    # A counter, an officer or two filters at once: the database groups the tickets.
+    assert part_for(Filters(counter=1)) is None
+    assert part_for(Filters(officer="canbo1")) is None
+    assert part_for(Filters(service="hotich", priority=NORMAL)) is None
+    # A ticket is in every part that would select it, and in no other.
+    row = ("2026-12-01", 8, "hotich", 2, 5, None, "done", 60, 120, 0, 5, None, None, None)
+    assert parts_of(row) == ("", "service=hotich", "priority=none")
+    assert parts_of(row[:5] + ("elderly",) + row[6:])[2] == "priority=elderly"
