@@ -22,6 +22,7 @@ import tempfile
 import time
 import uuid
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from kiosk.dbsetup import load_config, upgrade  # noqa: E402
 from kiosk.demo import create_demo  # noqa: E402
 from kiosk.demo_history import fill_history  # noqa: E402
 from kiosk.domain.clock import business_day  # noqa: E402
-from kiosk.domain.reports import GROUPINGS, ReportQuery, build_report  # noqa: E402
+from kiosk.domain.reports import GROUPINGS, Filters, ReportQuery, build_report  # noqa: E402
 from kiosk.reporting.files import workbook  # noqa: E402
 from kiosk.reporting.summary import summarise_range  # noqa: E402
 from kiosk.reporting.tables import build_tables  # noqa: E402
@@ -42,6 +43,8 @@ from kiosk.services import build  # noqa: E402
 OUT = ROOT / "bench" / "results"
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 QUERY_TARGET_S, XLSX_TARGET_S = 0.5, 2.0
+FILTERS: dict[str, Any] = {"service": "chungthuc", "priority": "none", "counter": 1}
+FILTERS["officer"] = "canbo1"
 
 
 def timed(fn: Any, repeat: int) -> dict[str, float]:
@@ -78,6 +81,12 @@ def bench_database(url: str, days: int, repeat: int, instance: Path) -> dict[str
 
             rows.append({"what": f"api by={by}", "range": span, **timed(run, repeat)})
         q = ReportQuery("hall", first, last)
+        if span == "year":  # and with each kind of filter (the hall's busiest service)
+            for name, value in FILTERS.items():
+                for by in GROUPINGS:
+                    one = ReportQuery("hall", first, last, by, Filters(**{name: value}))
+                    what = f"api by={by}, {name}={value}"
+                    rows.append({"what": what, "range": span, **timed(partial(run, one), repeat)})
 
         def page(q: ReportQuery = q) -> Any:
             summarise_range(core.db, core.config, core.clock, q)
@@ -94,9 +103,10 @@ def bench_database(url: str, days: int, repeat: int, instance: Path) -> dict[str
     rows.append({"what": "xlsx (every table)", "range": "month", **timed(xlsx, repeat)})
     size = len(workbook(page(q).tables, ["bench"]))
     core.db.dispose()
-    for row in rows:
-        target = XLSX_TARGET_S if row["what"].startswith("xlsx") else QUERY_TARGET_S
-        row["target_s"] = target
+    for row in rows:  # the page is many queries: timed, without a target of its own
+        what = row["what"]
+        target = XLSX_TARGET_S if what.startswith("xlsx") else QUERY_TARGET_S
+        row["target_s"] = None if what.startswith("page") else target
         row["ok"] = row["max_s"] < target
     return {
         "tickets": tickets,
@@ -150,7 +160,7 @@ def main() -> int:
         for row in found.get("rows", []):
             lines.append(
                 f"| {name} | {row['what']} | {row['range']} | {row['median_s']:.3f} | "
-                f"{row['max_s']:.3f} | {row['target_s']} |"
+                f"{row['max_s']:.3f} | {row['target_s'] or '–'} |"
             )
         if "tickets" in found:
             lines.append(
