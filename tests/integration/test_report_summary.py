@@ -64,7 +64,7 @@ def test_summary_equals_the_tickets_over_random_ranges_and_filters(demo: Actions
     from kiosk.demo_history import fill_history
     from kiosk.domain import report_extras
     from kiosk.domain.clock import business_day
-    from kiosk.domain.reports import NORMAL, Filters, ReportQuery, officers_of
+    from kiosk.domain.reports import NORMAL, Filters, ReportQuery, filtered, officers_of
     from kiosk.models import Rating, ReportDay, ReportFact, Ticket, User
 
     m = demo.m
@@ -131,6 +131,23 @@ def test_summary_equals_the_tickets_over_random_ranges_and_filters(demo: Actions
         if "attitude" in (found or ()):
             expected[officer or "–"] = expected.get(officer or "–", 0) + 1
     assert attitude == expected and list(attitude.values()) == sorted(attitude.values())[::-1]
+
+    # With one service or one priority group, the reasons come from that part's cells: the
+    # same counts as the tickets of the filter give.
+    for one in (Filters(service="chungthuc"), Filters(priority=NORMAL)):
+        fq = ReportQuery("hall", first, today, filters=one)
+        with m.db.read() as s:
+            found = report_extras.rating_reasons(s, m.config, m.clock, hall, fq)
+            of_filter = s.scalars(
+                select(Rating.reasons)
+                .select_from(Ticket)
+                .join(Rating, Rating.ticket_id == Ticket.id)
+                .outerjoin(User, User.id == Ticket.officer_id)
+                .where(*filtered(fq))
+            ).all()
+        counted = {r.code: r.count for r in found}
+        assert counted == {c: sum(c in (g or ()) for g in of_filter) for c in counted}, one
+        assert sum(counted.values()) > 0
 
     # Counter use from the summary equals counter use from the tickets alone.
     with m.db.read() as s:
