@@ -434,12 +434,28 @@ def test_an_in_person_ticket_with_its_live_wait(browser: Any, demo: serverproc.S
     # Remote tickets are off in the demo, so this is the hall's own kiosk running the guide:
     # the same button and dialog, for its own counter.
     token = demo.device_token("kiosk-hall-1", kind="kiosk", site="hall")
-    page = new_page(browser, LANDSCAPE)
+    # The catalogue is held back until the card has been tapped (a slow first load): the
+    # tap is kept and the procedure opens once the catalogue arrives. (Service workers off,
+    # so that the page's own request is the one held.)
+    context = browser.new_context(
+        viewport=LANDSCAPE, locale="vi-VN", has_touch=True, service_workers="block"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    held: list[Any] = []
+    page.route("**/guide/catalogue.json*", lambda route: held.append(route))
     enroll(page, demo, token)
     page.goto(f"{demo.url}/guide")
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never asked for its catalogue"
     page.locator('.proc-card[data-code="1.000894"]').click()
+    expect(page.locator("#home")).to_be_visible()
+    held[0].continue_()
     place = page.locator("#procedure .place")
     expect(place.locator("[data-wait]")).to_contain_text(
         re.compile("Không có người chờ|Đang chờ"), use_inner_text=True

@@ -25,6 +25,7 @@
   const asked = new URLSearchParams(location.search).get("lang");
   let lang = asked === "en" || asked === "vi" ? asked : data.lang === "en" ? "en" : "vi";
   let bundle = null;
+  let pendingOpen = null; // [code, push] of a card tapped before the bundle loaded
   let finder = null;
   const S = {
     stack: [],
@@ -177,6 +178,11 @@
   }
 
   function openProcedure(code, push = true) {
+    if (!bundle) {
+      // Tapped before the catalogue arrived (a slow first load): opened once it has.
+      pendingOpen = [code, push];
+      return;
+    }
     const p = byCode(code);
     if (!p) return;
     Object.assign(S, { procedure: p, answers: {}, unsure: [], q: 0, pages: 1, copies: 1, checklist: null });
@@ -485,6 +491,11 @@
       finder = window.GuideFinder.create(bundle);
       body.dataset.ready = "1";
       runSearch();
+      if (pendingOpen) {
+        const [code, push] = pendingOpen;
+        pendingOpen = null;
+        openProcedure(code, push);
+      }
     } catch (_) {
       body.dataset.ready = "failed";
       Link.online = false;
