@@ -69,8 +69,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[serverproc.Server
         server.stop()
 
 
-def new_page(browser: Any, viewport: dict[str, int] = PORTRAIT, lang: str = "vi-VN") -> Any:
-    context = browser.new_context(viewport=viewport, locale=lang, has_touch=True)
+def new_page(
+    browser: Any,
+    viewport: dict[str, int] = PORTRAIT,
+    lang: str = "vi-VN",
+    service_workers: str = "allow",
+) -> Any:
+    context = browser.new_context(
+        viewport=viewport, locale=lang, has_touch=True, service_workers=service_workers
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     return page

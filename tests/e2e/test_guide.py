@@ -437,11 +437,7 @@ def test_an_in_person_ticket_with_its_live_wait(browser: Any, demo: serverproc.S
     # The catalogue is held back until the card has been tapped (a slow first load): the
     # tap is kept and the procedure opens once the catalogue arrives. (Service workers off,
     # so that the page's own request is the one held.)
-    context = browser.new_context(
-        viewport=LANDSCAPE, locale="vi-VN", has_touch=True, service_workers="block"
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    page = new_page(browser, LANDSCAPE, service_workers="block")
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     held: list[Any] = []
