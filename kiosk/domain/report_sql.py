@@ -6,8 +6,7 @@ the tickets from :func:`kiosk.domain.report_summary.facts` (plain integers for s
 days): one GROUP BY gives the counts, sums and rating tallies of each row (the totals are
 their sums); two more give, per row, how many tickets waited (or were served) each whole
 number of seconds: exact histograms, from which the median and p90 of each row and of the
-range are read. Tests check both agree with the per-ticket computation
-figure by figure."""
+range are read. Tests check both agree with the per-ticket computation figure by figure."""
 
 from __future__ import annotations
 
