@@ -322,8 +322,8 @@ class UsageCount(Base):
 # ``ticket_numbers.waiting`` / ``priority_waiting`` count the tickets whose status is waiting or
 # transferred, per (site, current service, business day). Triggers keep them exact through
 # every insert, update and delete of a ticket, whichever code (or hand) makes it, in the same
-# transaction. A row a queue needs before its first ticket is issued (a transfer into a
-# service with no ticket yet today) is created with ``last_seq`` 0.
+# transaction (on PostgreSQL at its commit). A row a queue needs before its first ticket is
+# issued (a transfer into a service with no ticket yet today) is created with ``last_seq`` 0.
 
 _WAITING = "('waiting', 'transferred')"
 _SQLITE_ROW = """INSERT OR IGNORE INTO ticket_numbers
@@ -371,8 +371,10 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$""",
-        f"""CREATE TRIGGER tickets_queue_count
-    AFTER INSERT OR DELETE OR UPDATE OF {_WATCHED} ON tickets
+        # Deferred to the commit, so that the queue's row is locked for the commit only,
+        # not from a claim to the end of the call (several counters call on one queue).
+        f"""CREATE CONSTRAINT TRIGGER tickets_queue_count
+    AFTER INSERT OR DELETE OR UPDATE OF {_WATCHED} ON tickets DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION motcua_queue_count()""",
     ],
 }

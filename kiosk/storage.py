@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.models import (
     CounterState,
+    DisplayEvent,
     DisplayPresence,
     DisplaySeq,
     PrintJob,
@@ -49,9 +51,9 @@ from kiosk.models import (
     TicketNumber,
 )
 
-_NUMBERS, _TICKETS, _EVENTS, _JOBS = (
+_NUMBERS, _TICKETS, _EVENTS, _JOBS, _DISPLAY_EVENTS = (
     Ticket.metadata.tables[model.__tablename__]
-    for model in (TicketNumber, Ticket, TicketEvent, PrintJob)
+    for model in (TicketNumber, Ticket, TicketEvent, PrintJob, DisplayEvent)
 )
 _INSERTS: dict[str, Callable[[Any], Any]] = {
     "postgresql": postgresql.insert,
@@ -334,11 +336,50 @@ def _display_seq(insert_of: Callable[[Any], Any]) -> Any:
 
 
 _NEXT_DISPLAY_EVENT = _by_dialect(_display_seq)
+_DISPLAY_EVENT_COLUMNS = ("at", "ticket_id", "payload")
 
 
-def next_display_event(s: Session, display_id: int) -> int:
-    """The next number of a display's event sequence (1, 2, …), taken in this transaction."""
-    return int(s.execute(_NEXT_DISPLAY_EVENT[dialect(s)], {"display_id": display_id}).scalar_one())
+def _pg_display_event() -> Any:
+    """Take the display's next number and write the event with it, in one statement: the
+    display's sequence row is locked from this statement to the commit."""
+    seq = _NEXT_DISPLAY_EVENT["postgresql"].cte("seq")
+    return (
+        insert(_DISPLAY_EVENTS)
+        .from_select(
+            ["display_id", "event_id", *_DISPLAY_EVENT_COLUMNS],
+            select(
+                _param(_DISPLAY_EVENTS, "display_id", "d"),
+                seq.c.last_event_id,
+                *(_param(_DISPLAY_EVENTS, c, "d") for c in _DISPLAY_EVENT_COLUMNS),
+            ),
+        )
+        .returning(_DISPLAY_EVENTS.c.event_id)
+    )
+
+
+_PG_DISPLAY_EVENT = _pg_display_event()
+_SQLITE_DISPLAY_EVENT = insert(_DISPLAY_EVENTS).values(
+    {
+        c: _param(_DISPLAY_EVENTS, c, "d")
+        for c in ("display_id", "event_id", *_DISPLAY_EVENT_COLUMNS)
+    }
+)
+
+
+def add_display_event(
+    s: Session, display_id: int, at: datetime, ticket_id: int, payload: dict[str, Any]
+) -> int:
+    """Write a display's next event (a call to show and announce); returns its number in
+    the display's sequence (1, 2, …, gap-free: taken in this transaction)."""
+    row = {"d_at": at, "d_ticket_id": ticket_id, "d_payload": payload}
+    if dialect(s) == "postgresql":
+        params = {**row, "display_id": display_id, "d_display_id": display_id}
+        return int(s.execute(_PG_DISPLAY_EVENT, params).scalar_one())
+    event_id = int(
+        s.execute(_NEXT_DISPLAY_EVENT["sqlite"], {"display_id": display_id}).scalar_one()
+    )
+    s.execute(_SQLITE_DISPLAY_EVENT, {**row, "d_display_id": display_id, "d_event_id": event_id})
+    return event_id
 
 
 def _presence(insert_of: Callable[[Any], Any]) -> Any:

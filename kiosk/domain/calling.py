@@ -23,6 +23,7 @@ from kiosk.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFo
 from kiosk.domain.events import CounterChanged, DisplayEventAdded, TicketCalled, TicketChanged
 from kiosk.domain.tickets import (
     ACTIVE,
+    REFRESHING,
     TRANSITIONS,
     WAITING,
     Actor,
@@ -30,11 +31,12 @@ from kiosk.domain.tickets import (
     changed,
     check_site,
     get_ticket,
+    move,
     record,
     transition,
 )
-from kiosk.models import CounterState, DisplayEvent, Ticket
-from kiosk.storage import next_display_event
+from kiosk.models import CounterState, Ticket
+from kiosk.storage import add_display_event
 
 Event = TicketCalled | TicketChanged | CounterChanged
 # History entries are facts: the past tense of each action.
@@ -135,11 +137,10 @@ def _claim(
         ticket_id = s.scalar(candidate, {"site": site, "today": today})
         if ticket_id is None:
             return None
-        # False: someone else took it between our SELECT and UPDATE; pick again.
-        if _mark_called(s, ticket_id, counter, actor, now):
-            ticket = s.get(Ticket, ticket_id, populate_existing=True)
-            assert ticket is not None
+        ticket = _mark_called(s, ticket_id, counter, actor, now)
+        if ticket is not None:
             return ticket
+        # Someone else took it between our SELECT and UPDATE; pick again.
     return None
 
 
@@ -164,11 +165,13 @@ def _candidate(services: tuple[str, ...], priority_first: bool) -> Any:
     )
 
 
-def _mark_called(s: Session, ticket_id: int, counter: int, actor: Actor, now: datetime) -> bool:
-    """The claim: a conditional UPDATE that only a still-waiting ticket passes."""
+def _mark_called(
+    s: Session, ticket_id: int, counter: int, actor: Actor, now: datetime
+) -> Ticket | None:
+    """The claim: a conditional UPDATE that only a still-waiting ticket passes; returns the
+    called ticket, or None when it was no longer waiting."""
     params = {"ticket_id": ticket_id, "counter": counter, "now": now, "officer": actor.user_id}
-    claimed = s.execute(_MARK_CALLED, params)
-    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+    return s.scalars(_MARK_CALLED, params, execution_options=REFRESHING).one_or_none()
 
 
 _MARK_CALLED = (
@@ -184,20 +187,19 @@ _MARK_CALLED = (
         officer_id=bindparam("officer"),
         recalls=0,
     )
-    .execution_options(synchronize_session=False)
+    .returning(Ticket)
 )
 
 
 def _close_current(s: Session, row: CounterState, now: datetime, actor: Actor) -> list[Event]:
     if row.current_ticket_id is None:
         return []
-    current = s.get(Ticket, row.current_ticket_id, populate_existing=True)
+    done = move(s, row.current_ticket_id, ACTIVE, {"status": "done", "finished_at": now})
     row.current_ticket_id = None
-    if current is None or current.status not in ACTIVE:
+    if done is None:  # no longer at the counter (finished, held, transferred…)
         return []
-    transition(s, current, "done", now, extra={"finished_at": now})
-    record(s, current, "done", now, actor, counter=row.number)
-    return [changed(current, "done")]
+    record(s, done, "done", now, actor, counter=row.number)
+    return [changed(done, "done")]
 
 
 def _occupy(
@@ -230,7 +232,6 @@ def _occupy(
 def _display_event(
     s: Session, display_id: int, ticket: Ticket, counter: Counter, now: datetime, recall: bool
 ) -> DisplayEventAdded:
-    event_id = next_display_event(s, display_id)
     payload: dict[str, Any] = {
         "number": ticket.number,
         "counter": counter.number,
@@ -240,12 +241,8 @@ def _display_event(
         "recall": recall,
         "called_at": now.isoformat(),
     }
-    s.add(
-        DisplayEvent(
-            display_id=display_id, event_id=event_id, at=now, ticket_id=ticket.id, payload=payload
-        )
-    )
-    return DisplayEventAdded(display_id, int(event_id), payload)
+    event_id = add_display_event(s, display_id, now, ticket.id, payload)
+    return DisplayEventAdded(display_id, event_id, payload)
 
 
 def call_ticket(
@@ -285,9 +282,8 @@ def call_ticket(
 def transition_to_called(
     s: Session, ticket: Ticket, number: int, actor: Actor, now: datetime
 ) -> None:
-    if not _mark_called(s, ticket.id, number, actor, now):
+    if _mark_called(s, ticket.id, number, actor, now) is None:
         raise InvalidTransition(f"Phiếu {ticket.number} vừa được quầy khác gọi.", action="call")
-    s.refresh(ticket)
 
 
 def act(

@@ -30,8 +30,12 @@ def counter_config(cfg: Config, site: str, number: int) -> tuple[Site, Counter]:
 
 def lock_counter(s: Session, site: str, number: int) -> CounterState:
     """The counter's state row, created if missing, locked for this transaction."""
-    ensure_counter(s, site, number)
-    return s.scalars(_LOCK_COUNTER, {"site": site, "number": number}).one()
+    key = {"site": site, "number": number}
+    row = s.scalars(_LOCK_COUNTER, key).one_or_none()
+    if row is None:  # the counter's first call (a row, once made, is never deleted)
+        ensure_counter(s, site, number)
+        row = s.scalars(_LOCK_COUNTER, key).one()
+    return row
 
 
 # Built once (building a statement costs more than running it): call-next runs it each time.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -319,14 +320,7 @@ def transition(
     """Move ``ticket`` by ``action`` with a conditional UPDATE; raise InvalidTransition if the
     status does not allow it (also when another request changed it a moment ago)."""
     sources, target = TRANSITIONS[action]
-    values: dict[str, Any] = {"status": target, **(extra or {})}
-    result = s.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket.id, Ticket.status.in_(sources))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if move(s, ticket.id, sources, {"status": target, **(extra or {})}) is None:
         s.refresh(ticket)
         raise InvalidTransition(
             f"Không thể '{action}' phiếu {ticket.number}: phiếu đang ở trạng thái "
@@ -334,7 +328,25 @@ def transition(
             status=ticket.status,
             action=action,
         )
-    s.refresh(ticket)
+
+
+# An UPDATE … RETURNING that refreshes the session's copy of the rows it returns.
+REFRESHING = {"populate_existing": True, "synchronize_session": False}
+
+
+def move(
+    s: Session, ticket_id: int, sources: Iterable[str], values: dict[str, Any]
+) -> Ticket | None:
+    """The conditional UPDATE of one ticket that only a ticket in one of ``sources`` passes;
+    returns the ticket as the UPDATE left it (the session's object, refreshed by the same
+    statement), or None when it was in another status (or does not exist)."""
+    stmt = (
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.status.in_(tuple(sources)))
+        .values(**values)
+        .returning(Ticket)
+    )
+    return s.scalars(stmt, execution_options=REFRESHING).one_or_none()
 
 
 def changed(ticket: Ticket, action: str) -> TicketChanged:
