@@ -119,17 +119,25 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def database_error(exc: DBAPIError) -> Any:
+        if exc.connection_invalidated:
+            # The server cut the connection (a PostgreSQL restart): SQLAlchemy has dropped
+            # the pool's connections, and a retry a moment later gets a fresh one.
+            log.warning("database connection lost on %s %s", request.method, route_of_request())
+            return _unavailable(
+                "database_unavailable",
+                "Mất kết nối cơ sở dữ liệu, xin thử lại.",
+                "The database connection was lost; please try again.",
+                retry_after_s=1,
+            )
         if not diskfull.is_storage_failure(exc):
             return unexpected(exc)
         diskfull.note_failure(exc, f"{request.method} {route_of_request()}")
-        vi = "Hệ thống tạm thời không lưu được dữ liệu, xin thử lại sau."
-        en = "The system cannot save data right now; please try again later."
-        if _is_api():
-            resp = jsonify(error_body("storage_unavailable", vi, en))
-            resp.status_code = 503
-            resp.headers["Retry-After"] = "60"
-            return resp
-        return _page(503, en if wants_english() else vi)
+        return _unavailable(
+            "storage_unavailable",
+            "Hệ thống tạm thời không lưu được dữ liệu, xin thử lại sau.",
+            "The system cannot save data right now; please try again later.",
+            retry_after_s=60,
+        )
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
@@ -142,6 +150,16 @@ def init_app(app: Flask) -> None:
             resp.status_code = 500
             return resp
         return _page(500, HTTP_VI[500])
+
+
+def _unavailable(code: str, vi: str, en: str, *, retry_after_s: int) -> Any:
+    """503 with ``Retry-After``: JSON for the API, a page for people."""
+    if _is_api():
+        resp = jsonify(error_body(code, vi, en))
+        resp.status_code = 503
+        resp.headers["Retry-After"] = str(retry_after_s)
+        return resp
+    return _page(503, en if wants_english() else vi)
 
 
 def _page(status: int, message: str | None) -> Any:
