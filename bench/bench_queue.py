@@ -316,8 +316,9 @@ def bench_database(
     name = f"{name}-w{workers}"
     queue_url = args.message_queue if workers > 1 else None
     # With --attack the per-address cap is raised so that the attacker really holds its
-    # 1,000 sockets (by default it would be refused past 200).
-    env = {"MOTCUA_CONNECTIONS_PER_ADDRESS": "2000"} if args.attack else None
+    # 1,000 sockets (by default it would be refused past 200); --attack-default-cap keeps it.
+    raise_cap = args.attack and not args.attack_default_cap
+    env = {"MOTCUA_CONNECTIONS_PER_ADDRESS": "2000"} if raise_cap else None
     with serverproc.running(
         work / name,
         config=config,
@@ -506,6 +507,11 @@ def main() -> int:
         help="also issue at 16 clients while 127.0.0.2 holds idle sockets and slow clients",
     )
     parser.add_argument("--attack-idle", type=int, default=1000)
+    parser.add_argument(
+        "--attack-default-cap",
+        action="store_true",
+        help="attack the server as shipped: its per-address connection cap is not raised",
+    )
     args = parser.parse_args()
     worker_counts = [int(w) for w in args.workers.split(",")]
 

@@ -98,8 +98,6 @@ class Services:
         process watches (:meth:`Database.auth_generation`), so the version is read only then.
         A database that is not migrated, or a version that no longer builds, keeps what is
         loaded (logged)."""
-        from kiosk.domain import configuration
-
         generation = self.db.auth_generation()
         if not force:
             if generation is not None and generation == self._seen_generation:
@@ -108,6 +106,8 @@ class Services:
                 UNKNOWN_GENERATION_RECHECK_S
             ):
                 return
+        from kiosk.domain import configuration
+
         with self._refresh_lock:
             self._checked_at = time.monotonic()
             try:
