@@ -67,8 +67,23 @@ class Database:
         self._writers = threading.Lock() if self.is_sqlite else nullcontext()
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session inside one transaction: commit at the end, roll back on any exception."""
+    def transaction(self, *, single_statement: bool = False) -> Iterator[Session]:
+        """A session inside one transaction: commit at the end, roll back on any exception.
+
+        ``single_statement``: the block writes with one statement (its other statements
+        read). On PostgreSQL that statement is then its own transaction, committed by the
+        server as it runs (autocommit: no BEGIN and COMMIT round trips, and the rows it
+        locks are free as soon as it returns); a statement either wholly happens or not at
+        all, so nothing is half-written, but an exception raised after it no longer undoes
+        it: write last. On SQLite it changes nothing (the writer lock is taken up front and
+        the commit is local)."""
+        if single_statement and not self.is_sqlite:
+            with self.engine.connect() as conn:
+                autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+                with self._sessions(bind=autocommit) as session, session.begin():
+                    yield session
+                    assert not session.info.get(_AUTH_CHANGED), "a revocation needs a transaction"
+            return
         with self._writers, self._sessions() as session:
             with session.begin():
                 yield session

@@ -159,12 +159,13 @@ class Services:
             log.warning("announcement clips not generated: %s", exc)
 
     @contextmanager
-    def change(self) -> Iterator[Change]:
+    def change(self, *, single_statement: bool = False) -> Iterator[Change]:
         """One transaction; once it has committed, the events handed to the change are
         published and their effects run. Nothing is published if the block raises. The live
-        configuration is taken up first if another process changed it."""
+        configuration is taken up first if another process changed it. ``single_statement``:
+        the block writes with one statement (see :meth:`Database.transaction`)."""
         self.refresh_config()
-        with self.db.transaction() as s:
+        with self.db.transaction(single_statement=single_statement) as s:
             tx = Change(s)
             yield tx
             if any(isinstance(e, CredentialsRevoked | ConfigChanged) for e in tx.events):

@@ -9,12 +9,14 @@ Writing a new ticket is the busiest write of the product: on SQLite its four sta
 straight to the driver connection (SQLAlchemy's ORM execution costs about 0.45 ms of CPU a
 ticket on them, more than the statements themselves; measured by ``bench/bench_queue.py``);
 the values are converted by the columns' own SQLAlchemy types, so the rows are exactly those
-the ORM would write. On PostgreSQL the counter row is bumped and the ticket, its history entry
-and its print job are written by one statement (see :func:`add_ticket`).
+the ORM would write. On PostgreSQL the counter row is bumped and the ticket, its history entry,
+its print job, its audit entry and its idempotency key are written by one statement (see
+:func:`add_ticket`), which the issuing request runs as a transaction of its own.
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -41,19 +43,29 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kiosk.models import (
+    AuditEntry,
     CounterState,
     DisplayEvent,
     DisplayPresence,
     DisplaySeq,
+    IdempotencyKey,
     PrintJob,
     Ticket,
     TicketEvent,
     TicketNumber,
 )
 
-_NUMBERS, _TICKETS, _EVENTS, _JOBS, _DISPLAY_EVENTS = (
+_NUMBERS, _TICKETS, _EVENTS, _JOBS, _DISPLAY_EVENTS, _AUDIT, _KEYS = (
     Ticket.metadata.tables[model.__tablename__]
-    for model in (TicketNumber, Ticket, TicketEvent, PrintJob, DisplayEvent)
+    for model in (
+        TicketNumber,
+        Ticket,
+        TicketEvent,
+        PrintJob,
+        DisplayEvent,
+        AuditEntry,
+        IdempotencyKey,
+    )
 )
 _INSERTS: dict[str, Callable[[Any], Any]] = {
     "postgresql": postgresql.insert,
@@ -112,6 +124,8 @@ _JOB_COLUMNS = (
     "created_at",
     "params",
 )
+_AUDIT_COLUMNS = ("at", "action", "site", "counter", "user_id", "device_id", "address", "details")
+_KEY_COLUMNS = ("token_id", "key", "request_hash", "created_at")
 
 
 def add_ticket(
@@ -121,27 +135,36 @@ def add_ticket(
     prefix: str,
     cap: int | None,
     event: Mapping[str, Any],
-    job: Mapping[str, Any] | None,
+    job: Mapping[str, Any] | None = None,
+    audit: Mapping[str, Any] | None = None,
+    key: Mapping[str, Any] | None = None,
 ) -> Numbered | None:
     """Write a new ticket (``ticket``: its columns but ``seq`` and ``number``) with the next
     number of its service and day, its history entry ``event`` and, if given, its print
-    ``job`` (both without ``ticket_id``).
+    ``job``, its ``audit`` entry and the idempotency ``key`` that asked for it (all without
+    the ticket's id).
 
     The counter row is bumped by an ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` and the
     ticket takes the number it returns, in the same transaction: gap-free and never
     duplicated, whichever database and however many processes (``max(seq)+1`` is not safe).
-    Returns None, having written nothing that the caller's rollback would not undo, when the
-    number would pass ``cap``: the caller must then raise."""
+    On PostgreSQL everything is one statement, so it may run as a transaction of its own
+    (see :meth:`kiosk.db.Database.transaction`). Returns None, having written nothing, when
+    the number would pass ``cap``: the caller must then raise. A key already used fails with
+    IntegrityError, also having written nothing."""
+    if cap is not None and cap < 1:
+        return None
+    parts = {"j": job, "a": audit, "k": key}
     if dialect(s) == "postgresql":
         params = {
             **{f"t_{k}": v for k, v in ticket.items()},
             **{f"e_{k}": v for k, v in event.items()},
-            **({f"j_{k}": v for k, v in job.items()} if job else {}),
+            **{f"{tag}_{k}": v for tag, part in parts.items() if part for k, v in part.items()},
             "prefix": prefix,
             "cap": cap,
         }
-        row = s.execute(_PG_ADD_TICKET[job is not None], params).one()
-        if row.id is None:
+        shape = tuple(part is not None for part in parts.values())
+        row = s.execute(_pg_add_ticket(shape), params).one_or_none()
+        if row is None or row.id is None:
             return None
         return Numbered(int(row.id), int(row.seq), int(row.waiting), int(row.priority_waiting))
 
@@ -150,7 +173,7 @@ def add_ticket(
     driver = s.connection().connection.driver_connection
     assert driver is not None
     try:
-        return _SQLITE_ADD_TICKET(driver, ticket, prefix, cap, event, job)
+        return _SQLITE_ADD_TICKET(driver, ticket, prefix, cap, event, parts)
     except sqlite3.Error as exc:
         # As SQLAlchemy would raise it (IntegrityError, OperationalError…), so that the
         # callers' retries and the error layer (disk full → 503) see one kind of error; like
@@ -188,13 +211,17 @@ class _SqliteAddTicket:
         self.bump = (
             f"INSERT INTO {_NUMBERS.name} (site, service, business_day, last_seq) "
             "VALUES (?, ?, ?, 1) ON CONFLICT (site, service, business_day) "
-            "DO UPDATE SET last_seq = last_seq + 1 "
+            "DO UPDATE SET last_seq = last_seq + 1 WHERE ? IS NULL OR last_seq < ? "
             "RETURNING last_seq, waiting, priority_waiting"
         )
         self.day = _SqliteInsert(_NUMBERS, ("business_day",))
         self.ticket = _SqliteInsert(_TICKETS, (*_TICKET_COLUMNS, "seq", "number"), " RETURNING id")
         self.event = _SqliteInsert(_EVENTS, ("ticket_id", *_EVENT_COLUMNS))
-        self.job = _SqliteInsert(_JOBS, ("ticket_id", *_JOB_COLUMNS))
+        self.parts = {
+            "j": _SqliteInsert(_JOBS, ("ticket_id", *_JOB_COLUMNS)),
+            "a": _SqliteInsert(_AUDIT, ("ticket_id", *_AUDIT_COLUMNS)),
+            "k": _SqliteInsert(_KEYS, ("ticket_id", *_KEY_COLUMNS)),
+        }
 
     def __call__(
         self,
@@ -203,19 +230,24 @@ class _SqliteAddTicket:
         prefix: str,
         cap: int | None,
         event: Mapping[str, Any],
-        job: Mapping[str, Any] | None,
+        parts: Mapping[str, Mapping[str, Any] | None],
     ) -> Numbered | None:
         day = self.day.values(ticket)
-        seq, waiting, priority_waiting = driver.execute(
-            self.bump, (ticket["site"], ticket["service"], *day)
+        bumped = driver.execute(
+            self.bump, (ticket["site"], ticket["service"], *day, cap, cap)
         ).fetchone()
-        if cap is not None and seq > cap:
+        if bumped is None:  # the day's numbers are used up (a first ticket always passes)
             return None
+        seq, waiting, priority_waiting = bumped
         numbered = {**ticket, "seq": seq, "number": format_number(prefix, seq)}
         (ticket_id,) = driver.execute(self.ticket.sql, self.ticket.values(numbered)).fetchone()
         driver.execute(self.event.sql, self.event.values({**event, "ticket_id": ticket_id}))
-        if job:
-            driver.execute(self.job.sql, self.job.values({**job, "ticket_id": ticket_id}))
+        for tag, part in parts.items():
+            if part is not None:
+                insert_part = self.parts[tag]
+                driver.execute(
+                    insert_part.sql, insert_part.values({**part, "ticket_id": ticket_id})
+                )
         return Numbered(int(ticket_id), int(seq), int(waiting), int(priority_waiting))
 
 
@@ -226,13 +258,16 @@ def _param(table: Any, column: str, tag: str) -> Any:
     return bindparam(f"{tag}_{column}", type_=table.c[column].type)
 
 
-def _pg_add_ticket(with_job: bool) -> Any:
-    """``WITH n AS (bump the counter row), t AS (insert the ticket numbered from n, unless
-    past the cap), e AS (its history entry), j AS (its print job) SELECT …``: one statement,
-    so the counter row — the one hot row of a busy service, locked until commit — is held for
-    one statement and the commit, not for a chain of round trips. (The queue-count trigger on
-    ``tickets`` updates the same counter row afterwards, in the same statement: PostgreSQL
-    fires AFTER triggers once the statement's rows are written.)"""
+@functools.cache
+def _pg_add_ticket(shape: tuple[bool, bool, bool]) -> Any:
+    """``WITH n AS (bump the counter row unless the day's numbers are used up), t AS (insert
+    the ticket numbered from n), e AS (its history entry), then its print job, audit entry
+    and idempotency key, as ``shape`` says (each present or not) SELECT …``: one statement,
+    so the counter row — the one hot row of a busy service — is held for one statement and
+    the commit, and the whole write can commit as it runs. (The queue-count trigger updates
+    the same counter row at the commit.) Built once per shape: building costs more than
+    running."""
+    cap = bindparam("cap", type_=Integer)
     bump = (
         postgresql.insert(_NUMBERS)
         .values(
@@ -244,6 +279,7 @@ def _pg_add_ticket(with_job: bool) -> Any:
         .on_conflict_do_update(
             index_elements=[_NUMBERS.c.site, _NUMBERS.c.service, _NUMBERS.c.business_day],
             set_={"last_seq": _NUMBERS.c.last_seq + 1},
+            where=or_(cap.is_(None), _NUMBERS.c.last_seq < cap),
         )
         .returning(_NUMBERS.c.last_seq, _NUMBERS.c.waiting, _NUMBERS.c.priority_waiting)
         .cte("n")
@@ -253,36 +289,35 @@ def _pg_add_ticket(with_job: bool) -> Any:
     number = bindparam("prefix", type_=String) + case(
         (seq < 1000, func.lpad(digits, 3, "0")), else_=digits
     )
-    cap = bindparam("cap", type_=Integer)
     ticket = (
         insert(_TICKETS)
         .from_select(
             [*_TICKET_COLUMNS, "seq", "number"],
-            select(*(_param(_TICKETS, c, "t") for c in _TICKET_COLUMNS), seq, number).where(
-                or_(cap.is_(None), seq <= cap)
-            ),
+            select(*(_param(_TICKETS, c, "t") for c in _TICKET_COLUMNS), seq, number),
         )
         .returning(_TICKETS.c.id)
         .cte("t")
     )
-    event = (
-        insert(_EVENTS)
-        .from_select(
-            ["ticket_id", *_EVENT_COLUMNS],
-            select(ticket.c.id, *(_param(_EVENTS, c, "e") for c in _EVENT_COLUMNS)),
-        )
-        .cte("e")
-    )
-    parts = [event]
-    if with_job:
-        parts.append(
-            insert(_JOBS)
+
+    def of_ticket(table: Table, columns: tuple[str, ...], tag: str) -> Any:
+        return (
+            insert(table)
             .from_select(
-                ["ticket_id", *_JOB_COLUMNS],
-                select(ticket.c.id, *(_param(_JOBS, c, "j") for c in _JOB_COLUMNS)),
+                ["ticket_id", *columns],
+                select(ticket.c.id, *(_param(table, c, tag) for c in columns)),
             )
-            .cte("j")
+            .cte(tag + "_row")
         )
+
+    parts = [of_ticket(_EVENTS, _EVENT_COLUMNS, "e")]
+    optional = (
+        (_JOBS, _JOB_COLUMNS, "j"),
+        (_AUDIT, _AUDIT_COLUMNS, "a"),
+        (_KEYS, _KEY_COLUMNS, "k"),
+    )
+    for present, (table, columns, tag) in zip(shape, optional, strict=True):
+        if present:
+            parts.append(of_ticket(table, columns, tag))
     # Data-modifying CTEs run whether or not the final SELECT reads them.
     stmt = select(
         ticket.c.id,
@@ -293,9 +328,6 @@ def _pg_add_ticket(with_job: bool) -> Any:
     for part in parts:
         stmt = stmt.add_cte(part)
     return stmt
-
-
-_PG_ADD_TICKET = {with_job: _pg_add_ticket(with_job) for with_job in (False, True)}
 
 
 # --- upserts and locks ---------------------------------------------------------------------

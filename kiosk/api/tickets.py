@@ -63,12 +63,17 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
     replayed = None
     for attempt in range(3):
         try:
-            with app.change() as tx:
+            # One statement writes the ticket (on PostgreSQL it commits as it runs: no lock
+            # is held across a round trip); the reads around it need no transaction.
+            with app.change(single_statement=True) as tx:
                 s = tx.s
+                remember = None
                 if key is not None and caller.token_id is not None:
                     replayed = idempotency.replay(s, caller.token_id, key, fingerprint)
                     if replayed is not None:
                         break
+                    now = app.clock.now()
+                    remember = idempotency.key_row(caller.token_id, key, fingerprint, now)
                 ticket = tx.take(
                     issue_ticket(
                         s,
@@ -81,14 +86,11 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                         procedure=procedure,
                         printer=printer,
                         print_params=params,
+                        key=remember,
                     )
                 )
                 # Usually from the estimator's cache: no query.
                 ticket.estimated_wait_s = estimated_wait(s, app, ticket, ticket.ahead)
-                if key is not None and caller.token_id is not None:
-                    idempotency.remember(
-                        s, caller.token_id, key, fingerprint, ticket.id, app.clock.now()
-                    )
             break
         except IntegrityError:
             # The same key raced in from a double tap: the retry finds and replays it.

@@ -5,6 +5,7 @@ effect."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,16 +32,8 @@ def replay(s: Session, token_id: int, key: str, fingerprint: str) -> int | None:
     return int(row.ticket_id)
 
 
-def remember(
-    s: Session, token_id: int, key: str, fingerprint: str, ticket_id: int, now: datetime
-) -> None:
-    """Record what the key made. A concurrent twin fails the commit (primary key): retry."""
-    s.add(
-        IdempotencyKey(
-            token_id=token_id,
-            key=key,
-            request_hash=fingerprint,
-            ticket_id=ticket_id,
-            created_at=now,
-        )
-    )
+def key_row(token_id: int, key: str, fingerprint: str, now: datetime) -> dict[str, Any]:
+    """The key's row, but the ticket it made: written with the ticket
+    (:func:`kiosk.domain.tickets.issue_ticket`). A concurrent twin fails that write (primary
+    key, nothing written): retry, and :func:`replay` finds the twin's ticket."""
+    return {"token_id": token_id, "key": key, "request_hash": fingerprint, "created_at": now}

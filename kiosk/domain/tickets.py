@@ -81,10 +81,16 @@ def event_row(
 
 def audit(s: Session, action: str, at: datetime, actor: Actor, **fields: Any) -> None:
     """Append one row to the audit log (priority decisions, out-of-order calls, admin acts)."""
-    columns: dict[str, Any] = {
-        k: fields.pop(k) for k in ("site", "ticket_id", "counter") if k in fields
-    }
-    row: dict[str, Any] = {
+    row = audit_row(action, at, actor, **fields)
+    s.add(AuditEntry(**row))  # flushed in order with the session's other new rows
+
+
+def audit_row(action: str, at: datetime, actor: Actor, **fields: Any) -> dict[str, Any]:
+    """An audit entry's columns: ``site``, ``ticket_id`` and ``counter`` among ``fields`` go
+    to their columns, the rest to its details."""
+    columns: dict[str, Any] = {"site": None, "counter": None}
+    columns.update({k: fields.pop(k) for k in ("site", "ticket_id", "counter") if k in fields})
+    return {
         "at": at,
         "action": action,
         "user_id": actor.user_id,
@@ -93,7 +99,6 @@ def audit(s: Session, action: str, at: datetime, actor: Actor, **fields: Any) ->
         "details": fields or None,
         **columns,
     }
-    s.add(AuditEntry(**row))  # flushed in order with the session's other new rows
 
 
 def new_tracking_code() -> str:
@@ -121,9 +126,11 @@ def issue_ticket(
     procedure: str | None = None,
     printer: str | None = None,
     print_params: dict[str, Any] | None = None,
+    key: dict[str, Any] | None = None,
 ) -> tuple[Ticket, list[TicketIssued]]:
     """Issue the next number of ``service`` at ``site``. The ticket comes back with
-    ``ahead``: how many wait before it.
+    ``ahead``: how many wait before it. ``key`` (see :func:`idempotency.key_row`) is written
+    with the ticket. Everything is written by one statement (:func:`numbering.add_ticket`).
 
     Raises NotFound (site/service/priority group), ServiceClosed, DailyCapReached,
     Forbidden (a user bound to another site; priority not allowed from this kiosk).
@@ -181,11 +188,27 @@ def issue_ticket(
             params=print_params or {},
         )
     event = event_row("issued", now, site, actor, priority=effective_priority, procedure=procedure)
+    decision = None
+    if effective_priority or requested:
+        decision = audit_row(
+            "priority_issued" if effective_priority else "priority_requested",
+            now,
+            actor,
+            site=site,
+            group=effective_priority or requested,
+            policy=cfg.policy_for(site_cfg).mode,
+        )
     added = numbering.add_ticket(
-        s, values, prefix=svc.prefix, cap=svc.daily_cap, event=event, job=job
+        s,
+        values,
+        prefix=svc.prefix,
+        cap=svc.daily_cap,
+        event=event,
+        job=job,
+        audit=decision,
+        key=key,
     )
-    if added is None:
-        # Raising rolls the whole transaction back, the counter bump included.
+    if added is None:  # nothing was written
         raise DailyCapReached(
             f"Dịch vụ {svc.name} đã hết số trong ngày hôm nay.",
             hours.next_opening(week, now_local, holidays, skip_today=True),
@@ -196,17 +219,6 @@ def issue_ticket(
     # Everyone waiting is older, so ahead of a new ticket: all of them, or only the
     # priority ones for a priority ticket.
     ticket.ahead = added.priority_waiting if effective_priority is not None else added.waiting  # type: ignore[attr-defined]
-    if effective_priority or requested:
-        audit(
-            s,
-            "priority_issued" if effective_priority else "priority_requested",
-            now,
-            actor,
-            site=site,
-            ticket_id=ticket.id,
-            group=effective_priority or requested,
-            policy=cfg.policy_for(site_cfg).mode,
-        )
     return ticket, [TicketIssued(ticket.id, site, service, ticket.number, printer)]
 
 

@@ -1,5 +1,7 @@
 """Writing a numbered ticket, on SQLite and PostgreSQL (one statement there): the number's
-form past 999, the queue counts it returns, and a ticket past the daily cap writing nothing."""
+form past 999, the queue counts it returns, and a ticket past the daily cap writing nothing,
+in a transaction and as a statement of its own (PostgreSQL's autocommit, where nothing would
+roll a counter bump back)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from kiosk.models import PrintJob, Ticket, TicketEvent, TicketNumber
 STAFF = Actor(user_id=None, role="staff")
 
 
-def _issue(db: Any, cfg: Any, clock: Any, **kw: Any) -> Ticket:
-    with db.transaction() as s:
+def _issue(db: Any, cfg: Any, clock: Any, single_statement: bool = False, **kw: Any) -> Ticket:
+    with db.transaction(single_statement=single_statement) as s:
         ticket, _ = issue_ticket(s, cfg, clock, STAFF, site="hall", service="cert", **kw)
     return ticket
 
@@ -37,7 +39,10 @@ def test_numbers_past_999_and_queue_counts(any_db: Any, cast: Any, clock: Any) -
         assert (job.ticket_id, job.printer, job.status) == (first.id, "kiosk-1", "queued")
 
 
-def test_past_the_cap_nothing_is_written(any_db: Any, cast: Any, clock: Any) -> None:
+@pytest.mark.parametrize("single_statement", [False, True], ids=["transaction", "statement"])
+def test_past_the_cap_nothing_is_written(
+    any_db: Any, cast: Any, clock: Any, single_statement: bool
+) -> None:
     site = cast.site("hall")
     capped = site.model_copy(
         update={
@@ -50,10 +55,11 @@ def test_past_the_cap_nothing_is_written(any_db: Any, cast: Any, clock: Any) -> 
     cfg = cast.model_copy(
         update={"sites": tuple(capped if s.code == "hall" else s for s in cast.sites)}
     )
-    _issue(any_db, cfg, clock, printer="kiosk-1")
-    _issue(any_db, cfg, clock, printer="kiosk-1")
-    with pytest.raises(DailyCapReached):
-        _issue(any_db, cfg, clock, printer="kiosk-1")
+    for _ in range(2):
+        _issue(any_db, cfg, clock, single_statement, printer="kiosk-1")
+    for _ in range(2):  # refused twice: the counter stays at the cap
+        with pytest.raises(DailyCapReached):
+            _issue(any_db, cfg, clock, single_statement, printer="kiosk-1")
     with any_db.read() as s:
         assert s.scalar(select(func.count()).select_from(Ticket)) == 2
         assert s.scalar(select(func.count()).select_from(TicketEvent)) == 2
