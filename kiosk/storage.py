@@ -164,7 +164,7 @@ def add_ticket(
         }
         shape = tuple(part is not None for part in parts.values())
         row = s.execute(_pg_add_ticket(shape), params).one_or_none()
-        if row is None or row.id is None:
+        if row is None:  # the counter was not bumped: past the cap
             return None
         return Numbered(int(row.id), int(row.seq), int(row.waiting), int(row.priority_waiting))
 
@@ -324,7 +324,7 @@ def _pg_add_ticket(shape: tuple[bool, bool, bool]) -> Any:
         seq.label("seq"),
         bump.c.waiting,
         bump.c.priority_waiting,
-    ).select_from(bump.outerjoin(ticket, true()))
+    ).select_from(bump.join(ticket, true()))
     for part in parts:
         stmt = stmt.add_cte(part)
     return stmt

@@ -325,6 +325,22 @@ def call(
     return response.status, json.loads(raw) if raw and kind.startswith("application/json") else None
 
 
+def cut_connections(pg_url: str, *, listener: bool) -> int:
+    """Terminate the PostgreSQL connections of ``pg_url``'s database, as its restart would:
+    the server's ``LISTEN`` connection alone (``listener``), or all its others. Returns how
+    many were cut."""
+    import psycopg
+
+    which = "LIKE" if listener else "NOT LIKE"
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
+        cut = c.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = %s AND pid <> pg_backend_pid() AND query {which} 'LISTEN%%'",
+            (pg_url.rsplit("/", 1)[1],),
+        ).fetchall()
+    return len(cut)
+
+
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:

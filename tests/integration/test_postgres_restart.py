@@ -26,14 +26,14 @@ def test_requests_after_the_connections_were_cut(servers, tmp_path, pg_url: str)
     for _ in range(3):
         assert srv.request("POST", "/api/v1/tickets", token, body)[0] == 201
     time.sleep(IDLE_PING_S + 0.5)
-    _cut(pg_url)
+    assert serverproc.cut_connections(pg_url, listener=False), "the server holds connections"
     status, answer = srv.request("POST", "/api/v1/tickets", token, body)
     assert status == 201, answer
     assert answer["number"].endswith("004"), answer  # the fourth of the day
     assert srv.request("GET", "/healthz")[0] == 200
 
     # Cut again at once: the connection has just been used, so it is not tested first.
-    _cut(pg_url)
+    assert serverproc.cut_connections(pg_url, listener=False), "the server holds connections"
     status, answer = srv.request("POST", "/api/v1/tickets", token, body)
     assert status == 503, answer
     assert answer["error"]["code"] == "database_unavailable"
@@ -41,16 +41,3 @@ def test_requests_after_the_connections_were_cut(servers, tmp_path, pg_url: str)
     assert status == 201, answer
     assert answer["number"].endswith("005"), answer  # nothing was lost, no number skipped
     assert "Traceback" not in srv.log_tail(200)
-
-
-def _cut(pg_url: str) -> None:
-    import psycopg
-
-    dbname = pg_url.rsplit("/", 1)[1]
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
-        cut = c.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid() AND query NOT LIKE 'LISTEN%%'",
-            (dbname,),
-        ).fetchall()
-    assert cut, "the server holds connections to its database"

@@ -51,20 +51,11 @@ def test_postgresql(servers, tmp_path, pg_url: str) -> None:  # type: ignore[no-
 def test_postgresql_listener_reconnects(servers, tmp_path, pg_url: str) -> None:  # type: ignore[no-untyped-def]
     """The listener's connection is cut (as by a PostgreSQL restart): the server answers
     from the database until it listens again, and a disable after that is still seen."""
-    import psycopg
-
     srv = servers.start(tmp_path / "r", database_url=pg_url, wait=False)
     bob = srv.staff_token("bob")
     srv.wait_ready()
     assert _issue(srv, bob) == 201
-    dbname = pg_url.rsplit("/", 1)[1]
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=postgres", autocommit=True) as c:
-        cut = c.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND query LIKE 'LISTEN%%'",
-            (dbname,),
-        ).fetchall()
-    assert cut, "the server holds a LISTEN connection"
+    assert serverproc.cut_connections(pg_url, listener=True), "the server holds a LISTEN connection"
     assert _issue(srv, bob) == 201
     time.sleep(2)  # reconnected by now (first retry after 0.5 s)
     assert _issue(srv, bob) == 201
