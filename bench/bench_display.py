@@ -550,7 +550,14 @@ def main() -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 100, 500])
     parser.add_argument("--rate", type=float, default=10.0, help="call-next per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the call phase")
-    parser.add_argument("--idle", type=float, default=30.0, help="length of the idle phase")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=50.0,
+        help="length of the idle phase; keep it a multiple of Engine.IO's 25 s ping interval "
+        "(the clients connect within seconds of each other, so their pings come in bursts, "
+        "and a window of 30 s holds one burst or two depending on where it starts)",
+    )
     parser.add_argument("--procs", type=int, default=4, help="client processes")
     parser.add_argument(
         "--probes",

@@ -1,7 +1,8 @@
 """The one place that owns the engine, the session factory and transactions.
 
-Every use case runs inside ``with db.transaction() as s:`` and commits exactly once when the
-block ends. Models and domain functions never commit. On SQLite every transaction starts with
+Every use case runs inside ``with db.transaction() as s:`` and is committed when the block
+ends (on SQLite together with the writers that waited meanwhile: ``kiosk.groupcommit``).
+Models and domain functions never commit. On SQLite every transaction starts with
 ``BEGIN IMMEDIATE`` so that the single writer lock is taken up front: a read-then-write
 transaction can neither fail with "database is locked" nor interleave with another writer.
 
@@ -20,7 +21,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Hashable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -28,11 +29,12 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from kiosk.groupcommit import AUTH_CHANGED as _AUTH_CHANGED
+from kiosk.groupcommit import GroupCommit
 from kiosk.offload import blocking, gevent_active
 
 log = logging.getLogger(__name__)
 
-_AUTH_CHANGED = "motcua_auth_changed"
 AUTH_CHANNEL = "motcua_auth"
 
 
@@ -59,12 +61,10 @@ class Database:
         self._auth_stamp = Path(f"{database}-auth") if file_backed else None
         self._auth_local = 0  # bumped by this process's own commits
         self._listener: _AuthListener | None = None
-        # SQLite has one writer at a time, and its lock has no queue: a writer that finds it
-        # taken can only poll (``begin_immediate``), so under load the unlucky ones poll for
-        # hundreds of milliseconds. This process's writers therefore line up here first, in
-        # arrival order, and only one of them at a time competes for SQLite's lock (with the
-        # writers of other processes). Correctness never rests on it: BEGIN IMMEDIATE does.
-        self._writers = threading.Lock() if self.is_sqlite else nullcontext()
+        # SQLite has one writer at a time: this process's writers share its transactions and
+        # commits (see ``GroupCommit``); only one of them at a time competes for SQLite's lock
+        # with the writers of other processes.
+        self._group = GroupCommit(self.engine, self._auth_committed) if self.is_sqlite else None
 
     @contextmanager
     def transaction(self, *, single_statement: bool = False) -> Iterator[Session]:
@@ -76,7 +76,7 @@ class Database:
         locks are free as soon as it returns); a statement either wholly happens or not at
         all, so nothing is half-written, but an exception raised after it no longer undoes
         it: write last. On SQLite it changes nothing (the writer lock is taken up front and
-        the commit is local)."""
+        the commit is local and shared, see ``GroupCommit``)."""
         if single_statement and not self.is_sqlite:
             with self.engine.connect() as conn:
                 autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -84,11 +84,15 @@ class Database:
                     yield session
                     assert not session.info.get(_AUTH_CHANGED), "a revocation needs a transaction"
             return
-        with self._writers, self._sessions() as session:
+        if self._group is not None:
+            with self._group.transaction(self._sessions) as session:
+                yield session
+            return
+        with self._sessions() as session:
             with session.begin():
                 yield session
                 auth_changed = session.info.pop(_AUTH_CHANGED, False)
-                if auth_changed and not self.is_sqlite:
+                if auth_changed:
                     session.execute(text(f"NOTIFY {AUTH_CHANNEL}"))  # delivered on commit
             if auth_changed:
                 self._auth_committed()

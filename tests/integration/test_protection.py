@@ -232,3 +232,23 @@ def test_disabled_user_socket_is_closed_at_once(
     finally:
         client.disconnect()
         client.shutdown()
+
+
+def test_a_client_that_stops_answering_pings_is_closed_by_the_sweep(client: Any) -> None:
+    """Engine.IO's per-connection monitor is off (it woke every 20 s / N to check one
+    connection); the sweep checks every connection's heartbeat in one pass instead. A
+    long-polling client that stops polling is noticed only there."""
+    realtime = client.application.extensions["motcua"].realtime
+    eio = realtime.socketio.server.eio
+    opened = client.get("/socket.io/?EIO=4&transport=polling")
+    assert opened.status_code == 200
+    sid = json.loads(opened.get_data(as_text=True)[1:])["sid"]
+    sock = eio.sockets[sid]
+    realtime._check_heartbeats()
+    assert not sock.closed, "a connection that answered its pings was closed"
+    sock.last_ping = time.time() - eio.ping_timeout - 1  # pinged, never answered
+    realtime._check_heartbeats()
+    assert sock.closed
+    realtime._check_heartbeats()
+    assert sid not in eio.sockets
+    assert eio.service_task_handle is None, "Engine.IO's own monitor started"
