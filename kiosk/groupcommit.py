@@ -15,7 +15,12 @@ one by one in that order:
 * every writer returns only once the commit that holds its block is done, and raises if that
   commit fails: nothing is acknowledged before it is on disk;
 * a block reads what the blocks before it in the transaction wrote, as it would have read it
-  once they had committed; readers on other connections see all of them or none.
+  once they had committed; readers on other connections see all of them or none;
+* a long block (a configuration import) delays the answer to the blocks before it in its
+  transaction, as it delays the writers after it;
+* each writer publishes its events once it returns, so the calls of one commit can reach a
+  display out of order: displays put calls in event order (as they must with several server
+  processes anyway).
 
 Neither SQLite nor SQLAlchemy has this (it is what client-server databases do inside the
 server); it is written here on SQLAlchemy's documented "join an external transaction" mode
