@@ -62,7 +62,12 @@ class Realtime:
 
             # Redis pub/sub ignores database numbers: the channel keeps deployments that share
             # one Redis apart.
-            manager = QueueManager(settings.message_queue, settings.channel, self.catch_up)
+            manager = QueueManager(
+                settings.message_queue,
+                settings.channel,
+                self.catch_up,
+                on_site_change=lambda site: self.publisher.tell_phones(site),
+            )
         self.socketio = SocketIO(
             app,
             async_mode=async_mode(),

@@ -1,5 +1,5 @@
 """The message queue between server processes (``MOTCUA_MESSAGE_QUEUE``): python-socketio's
-Redis manager, with four changes for a ward's office, where the queue can go away and tickets
+Redis manager, with five changes for a ward's office, where the queue can go away and tickets
 come in bursts:
 
 * publishing never waits long for an unreachable Redis (short connect and write timeouts, on a
@@ -10,7 +10,9 @@ come in bursts:
 * the listener reconnects within about a second once Redis answers again (the library's
   back-off grows to a minute);
 * every time it has subscribed again after losing the queue it calls ``on_back``, so that the
-  process can bring its own clients up to date with what they missed meanwhile.
+  process can bring its own clients up to date with what they missed meanwhile;
+* a queue change another process published to a site's kiosks and consoles calls
+  ``on_site_change(site)``: each process tells its own phones (``Publisher.tell_phones``).
 
 While the queue is down each process still delivers its own events to its own clients (the
 library hands every emit to the local clients before publishing it).
@@ -38,13 +40,20 @@ MAX_WAITING = 10_000
 
 
 class QueueManager(RedisManager):  # type: ignore[misc]
-    def __init__(self, url: str, channel: str, on_back: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        channel: str,
+        on_back: Callable[[], None],
+        on_site_change: Callable[[str], None] = lambda _site: None,
+    ) -> None:
         super().__init__(
             url,
             channel=channel,
             redis_options={"socket_connect_timeout": PUBLISH_TIMEOUT_S, "socket_keepalive": True},
         )
         self.on_back = on_back
+        self.on_site_change = on_site_change
         self._publisher = redis.Redis.from_url(
             url,
             socket_connect_timeout=PUBLISH_TIMEOUT_S,
@@ -91,6 +100,21 @@ class QueueManager(RedisManager):  # type: ignore[misc]
                     len(batch),
                     exc,
                 )
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        super()._handle_emit(message)
+        room = message.get("room")
+        if (
+            message.get("host_id") != self.host_id
+            and message.get("event") == "queue"
+            and message.get("namespace") == "/live"
+            and isinstance(room, str)
+            and room.startswith("site:")
+        ):
+            try:
+                self.on_site_change(room.removeprefix("site:"))
+            except Exception:  # never stop listening over it
+                log.exception("telling the phones of %s failed", room)
 
     def _redis_listen_with_retries(self) -> Iterator[Any]:
         attempt = 0

@@ -1,5 +1,5 @@
 """Phones following a ticket hear that their queue moved: every one of them, through a real
-server (one notice to the site's phone room, ``kiosk.realtime.publisher``)."""
+server (each process tells its own phones, a slice at a time: ``kiosk.realtime.publisher``)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,9 @@
 * every display hears every call in order, whichever process made it and whichever holds the
   display's socket;
 * while Redis is down each process still serves its own displays, and once it is back every
-  display catches up (the calls it missed, in order) within 5 s.
+  display catches up (the calls it missed, in order) within 5 s;
+* phones hear that their queue moved whichever process holds them (each process tells its
+  own phones, also of changes the other published).
 """
 
 from __future__ import annotations
@@ -264,6 +266,51 @@ def test_two_workers_number_call_and_publish_as_one(
     finally:
         for d in displays:
             d.close()
+
+
+@pytest.mark.redis
+def test_phones_on_every_worker_hear_the_queue_moved(
+    servers: serverproc.Servers, tmp_path: Path
+) -> None:
+    srv = servers.start(
+        tmp_path / "a", wait=False, message_queue="redis://127.0.0.1:6379/0", workers=2
+    )
+    staff = srv.staff_token("anna")
+    srv.wait_ready()
+    body = {"site": "hall", "service": "cert"}
+    status, ticket = srv.request("POST", "/api/v1/tickets", staff, body)
+    assert status == 201
+    workers = srv.pids()[1:]
+    phones: list[tuple[socketio.Client, threading.Event, int | None]] = []
+    try:
+        for _ in range(40):
+            heard = threading.Event()
+            phone = socketio.Client(reconnection=False)
+            phone.on("queue", lambda _body, heard=heard: heard.set(), namespace="/live")
+            phone.connect(
+                srv.url,
+                namespaces=["/live"],
+                auth={"track": ticket["code"]},
+                transports=["websocket"],
+            )
+            owner = _socket_owner(phone.eio.ws.sock.getsockname()[1], workers)
+            phones.append((phone, heard, owner))
+            if len(phones) >= 6 and len({o for _, _, o in phones} - {None}) == 2:
+                break
+        assert len({o for _, _, o in phones} - {None}) == 2, "the phones all landed on one worker"
+        # Every change, whichever process makes it, reaches the phones of both.
+        for _ in range(4):
+            for _, heard, _ in phones:
+                heard.clear()
+            assert srv.request("POST", "/api/v1/tickets", staff, body)[0] == 201
+            deadline = time.monotonic() + 5
+            deaf = [o for _, heard, o in phones if not heard.wait(deadline - time.monotonic())]
+            assert not deaf, f"phones held by {deaf} were not told"
+            time.sleep(1.1)  # past the notice's delay: the next change schedules a new one
+    finally:
+        for phone, _, _ in phones:
+            phone.disconnect()
+            phone.shutdown()
 
 
 def test_workers_need_a_message_queue(tmp_path: Path) -> None:

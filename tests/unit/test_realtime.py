@@ -7,24 +7,34 @@ from typing import Any
 
 from kiosk.domain.events import DisplayEventAdded, TicketCalled, TicketChanged, TicketIssued
 from kiosk.realtime import Publisher
+from kiosk.realtime.publisher import PHONE_SLICE
 
 AT = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
 
 class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, str]] = []  # (namespace, event, room)
+    """Flask-SocketIO's object as the publisher uses it, and its server's, recording emits."""
+
+    def __init__(self, phones: dict[str, list[str]] | None = None) -> None:
+        self.sent: list[tuple[str, str, str]] = []  # (namespace, event, room or sids)
 
         self.tasks: list[Any] = []  # background tasks, run by the test when it wants
+        self.pauses = 0
+        self.server = self
+        self.manager = self
+        self.phones = phones or {"phones:hall": ["p1", "p2"], "phones:annex": ["p3"]}
 
-    def emit(self, event: str, body: Any, *, to: str, namespace: str) -> None:
-        self.sent.append((namespace, event, to))
+    def emit(self, event: str, body: Any, *, to: Any, namespace: str, **_: Any) -> None:
+        self.sent.append((namespace, event, to if isinstance(to, str) else ",".join(to)))
+
+    def get_participants(self, _namespace: str, room: str) -> list[tuple[str, str]]:
+        return [(sid, f"eio-{sid}") for sid in self.phones.get(room, [])]
 
     def start_background_task(self, fn: Any, *args: Any) -> None:
         self.tasks.append((fn, args))
 
     def sleep(self, _seconds: float) -> None:
-        pass
+        self.pauses += 1
 
     def run_tasks(self) -> None:
         tasks, self.tasks = self.tasks, []
@@ -108,11 +118,24 @@ def test_phones_hear_of_a_burst_once() -> None:
     phones = [m for m in sio.sent if m[2].startswith("phones:")]
     assert phones == []  # not before the notice's delay
     sio.run_tasks()
-    phones = [m for m in sio.sent if m[2].startswith("phones:")]
-    assert phones == [("/live", "queue", "phones:hall"), ("/live", "queue", "phones:annex")]
+    phones = [m for m in sio.sent if m[2].startswith("p")]
+    assert phones == [("/live", "queue", "p1,p2"), ("/live", "queue", "p3")]
     # Each kiosk and console still heard every change.
     assert len([m for m in sio.sent if m == ("/live", "queue", "site:hall")]) == 5
     # After the notice, the next change schedules another one.
     pub.publish([TicketIssued(10, "hall", "cert", "A010", None)])
     sio.run_tasks()
-    assert [m for m in sio.sent if m[2] == "phones:hall"] == [("/live", "queue", "phones:hall")] * 2
+    assert [m for m in sio.sent if m[2] == "p1,p2"] == [("/live", "queue", "p1,p2")] * 2
+
+
+def test_many_phones_are_told_a_slice_at_a_time() -> None:
+    """A thousand phones told at once kept every request waiting for tens of milliseconds:
+    they are told PHONE_SLICE at a time, with a pause between."""
+    sio = Recorder({"phones:hall": [f"p{n}" for n in range(120)]})
+    pub = Publisher(sio, lambda body: body, lambda _site: ())  # type: ignore[arg-type]
+    pub.tell_phones("hall")
+    sio.run_tasks()
+    told = [m[2].split(",") for m in sio.sent]
+    assert [len(sids) for sids in told] == [PHONE_SLICE, PHONE_SLICE, 120 - 2 * PHONE_SLICE]
+    assert sum(told, []) == [f"p{n}" for n in range(120)]
+    assert sio.pauses == 1 + 2  # the notice's delay, then one pause between slices
