@@ -27,6 +27,7 @@ def post_worker_init(worker: Any) -> None:
     from kiosk.logs import configure
 
     configure()
+    _lighten_connections()
 
     app = worker.wsgi
 
@@ -36,6 +37,36 @@ def post_worker_init(worker: Any) -> None:
         app.extensions["motcua"].realtime.close_all()
 
     gevent.spawn(close_when_stopping)
+
+
+def _lighten_connections() -> None:
+    """Keep the collector's pauses short while a worker holds thousands of connections.
+
+    A full collection walks every object the collector tracks, and it stops the whole worker
+    meanwhile: every request and every display with it. Measured with 2,000 displays on two
+    workers, a full collection took 60-90 ms once the application was loaded, and 150 ms or
+    more once the connections had added theirs; the latency of a call to the displays went
+    with it (p99 120-170 ms). Three settings cut that:
+
+    - ``gc.freeze()`` once the application is loaded: its ~157,000 objects (modules, classes,
+      functions, configuration) live as long as the process and hold no garbage, so no
+      collection needs to walk them again.
+    - A first-generation threshold of 10,000 allocations instead of 700: fewer young
+      collections promote fewer short-lived objects (a packet on its way to a display, a
+      request in progress) to the oldest generation, whose growth is what starts a full
+      collection; with 2,000 displays, one full collection per worker in a run instead of four.
+    - gevent's greenlet tree off: each greenlet spawned (one per connection and per
+      WebSocket writer) no longer keeps a copy of the stack that spawned it, for debugging we
+      do not use; about 5 KiB less per display connection.
+    """
+    import gc
+
+    import gevent
+
+    gevent.config.track_greenlet_tree = False
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def child_exit(server: Any, worker: Any) -> None:
