@@ -50,7 +50,9 @@ def _lighten_connections() -> None:
 
     - ``gc.freeze()`` once the application is loaded: its ~157,000 objects (modules, classes,
       functions, configuration) live as long as the process and hold no garbage, so no
-      collection needs to walk them again.
+      collection needs to walk them again. The price: a frozen object dropped later is freed
+      only if no reference cycle holds it (the configuration loaded at start, once a newer
+      one replaces it: once per process, a few hundred KiB at most).
     - A first-generation threshold of 10,000 allocations instead of 700: fewer young
       collections promote fewer short-lived objects (a packet on its way to a display, a
       request in progress) to the oldest generation, whose growth is what starts a full
