@@ -78,11 +78,11 @@ class QueueManager(RedisManager):  # type: ignore[misc]
             self._wake.wait()
             self._wake.clear()
             try:
-                self.send_waiting()
+                self._send_waiting()
             except Exception:  # never stop sending over one failure
                 log.exception("publishing to the message queue failed")
 
-    def send_waiting(self) -> None:
+    def _send_waiting(self) -> None:
         """Publish every message waiting, in order, in one pipeline."""
         while self._waiting:
             batch = []
