@@ -1,6 +1,6 @@
 """What stands between the network and the application, as WSGI middleware: the real client
 address behind trusted reverse proxies, a cap on connections per client address, a time
-limit on reading a request, and WebSockets without per-message compression.
+limit on receiving a request's body, and WebSockets without per-message compression.
 
 gunicorn itself limits the request line and headers (size and count) and closes a connection
 whose headers have not arrived within ``kiosk.server.HEADER_TIMEOUT_S``; Flask refuses bodies
@@ -9,21 +9,25 @@ over ``MAX_CONTENT_LENGTH`` (413).
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wsgi import ClosingIterator
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# A request (other than a WebSocket) must be read and answered within this many seconds: a
-# client that trickles its body holds its greenlet no longer. Long-polling requests wait up
-# to the Socket.IO ping interval (25 s) by design.
-REQUEST_DEADLINE_S = 60
+# A request's body must have arrived within this many seconds: a client that trickles it, or
+# announces more than it sends, holds its greenlet no longer and is answered 408.
+BODY_DEADLINE_S = 60
+# Bodies up to this size are received by the guard before the application runs (what the
+# application accepts at most: Flask's MAX_CONTENT_LENGTH, Engine.IO's max_http_buffer_size).
+# A larger Content-Length is left to the application, which refuses it without reading it.
+MAX_BODY_BYTES = 1 << 20
 
 
 class ConnectionCap:
@@ -31,10 +35,10 @@ class ConnectionCap:
     WebSocket is one long request). Counted per server process. Hand-written: the field's rate
     limiters count requests over time, not connections held open."""
 
-    def __init__(self, app: WSGIApp, per_address: int, *, deadline: bool) -> None:
+    def __init__(self, app: WSGIApp, per_address: int, *, body_deadline_s: float | None) -> None:
         self.app = app
         self.per_address = per_address
-        self.deadline = deadline
+        self.body_deadline_s = body_deadline_s
         self.open: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -47,7 +51,7 @@ class ConnectionCap:
                 full = False
                 self.open[address] += 1
         if full:
-            return _refuse(environ, start_response)
+            return _refuse(environ, start_response, _TOO_MANY)
         released = False
 
         def release() -> None:
@@ -61,8 +65,8 @@ class ConnectionCap:
                     del self.open[address]
 
         try:
-            if self.deadline and not _is_websocket(environ):
-                result = _with_deadline(self.app, environ, start_response)
+            if self.body_deadline_s is not None and not _received(environ, self.body_deadline_s):
+                result = _refuse(environ, start_response, _TOO_SLOW)
             else:
                 result = self.app(environ, start_response)
         except BaseException:
@@ -92,39 +96,93 @@ def _uncompressed(app: WSGIApp) -> WSGIApp:
     return app_without_extensions
 
 
-def _with_deadline(app: WSGIApp, environ: dict[str, Any], start_response: Any) -> Any:
+def _received(environ: dict[str, Any], deadline_s: float) -> bool:
+    """Receive the request's body (if it has one the application would accept) before the
+    application runs, within ``deadline_s``; the application then reads it from memory, as
+    behind a buffering proxy. False when the body did not arrive in time.
+
+    Why here: a client that sends its body slowly would otherwise block the application in
+    the middle of its work (Flask's form and JSON parsing, Engine.IO's long-polling), where
+    a time limit can only break the request (a 500 and a traceback) rather than answer it."""
     import gevent
 
-    with gevent.Timeout(REQUEST_DEADLINE_S):
-        return app(environ, start_response)
+    chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if chunked:
+        expected = MAX_BODY_BYTES + 1  # past the limit: the application answers 413
+    else:
+        try:
+            expected = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return True  # the application answers 400
+        if not 0 < expected <= MAX_BODY_BYTES:
+            return True  # nothing to read, or too large: refused unread
+    stream = environ["wsgi.input"]
+    chunks: list[bytes] = []
+    got = 0
+    with gevent.Timeout(deadline_s, False):
+        while got < expected:
+            chunk = stream.read(min(65536, expected - got))
+            if not chunk:  # the end of a chunked body, or the client went away
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+        if chunked:  # now of known length (over MAX_BODY_BYTES: refused unread)
+            environ["CONTENT_LENGTH"] = str(got)
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+        return True
+    return False
 
 
-def _refuse(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+class _Refusal(NamedTuple):
+    status: str
+    code: str
+    vi: str
+    en: str
+    retry_after_s: int | None
+
+
+_TOO_MANY = _Refusal(
+    "429 Too Many Requests",
+    "too_many_connections",
+    "Quá nhiều kết nối từ địa chỉ này.",
+    "Too many connections from this address.",
+    5,
+)
+_TOO_SLOW = _Refusal(
+    "408 Request Timeout",
+    "request_timeout",
+    "Nội dung gửi lên không đến kịp, xin gửi lại.",
+    "The request's body did not arrive in time; please send it again.",
+    None,
+)
+
+
+def _refuse(
+    environ: dict[str, Any], start_response: Callable[..., Any], refusal: _Refusal
+) -> list[bytes]:
+    """Answer without the application, with the API's error body. ``Connection: close`` is
+    for servers that honour it; gunicorn drops an application's hop-by-hop headers and closes
+    the connection once it has sat idle for its keep-alive time (kiosk.server), the rest of an
+    unfinished body included."""
     english = "en" in environ.get("HTTP_ACCEPT_LANGUAGE", "")[:2]
-    message = (
-        "Too many connections from this address."
-        if english
-        else "Quá nhiều kết nối từ địa chỉ này."
-    )
     body = json.dumps(
-        {"error": {"code": "too_many_connections", "message": message}}, ensure_ascii=False
+        {"error": {"code": refusal.code, "message": refusal.en if english else refusal.vi}},
+        ensure_ascii=False,
     ).encode()
-    start_response(
-        "429 Too Many Requests",
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            ("Retry-After", "5"),
-            ("Connection", "close"),
-        ],
-    )
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if refusal.retry_after_s is not None:
+        headers.append(("Retry-After", str(refusal.retry_after_s)))
+    start_response(refusal.status, [*headers, ("Connection", "close")])
     return [body]
 
 
 def guard(app: WSGIApp, *, trusted_proxies: int, per_address: int, gevent: bool) -> WSGIApp:
     """``app`` behind the guards, outermost first: the client address, then the cap, then no
     WebSocket compression."""
-    capped: WSGIApp = ConnectionCap(_uncompressed(app), per_address, deadline=gevent)
+    capped: WSGIApp = ConnectionCap(
+        _uncompressed(app), per_address, body_deadline_s=BODY_DEADLINE_S if gevent else None
+    )
     if trusted_proxies > 0:
         return ProxyFix(capped, x_for=trusted_proxies, x_proto=trusted_proxies)  # type: ignore[return-value]
     return capped

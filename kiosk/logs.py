@@ -54,11 +54,22 @@ def mask(text: str) -> str:
     return text
 
 
+# Control characters (a request path may carry any: %0D, %00, an escape sequence) are written
+# as escapes, so that a line can neither be split nor rewrite what a terminal shows.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_control(match: re.Match[str]) -> str:
+    char = match.group()
+    return _NAMED.get(char) or f"\\x{ord(char):02x}"
+
+
 def _value(value: Any) -> str:
     text = mask(str(value))
     if text and _BARE.match(text):
         return text
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    escaped = _CONTROL.sub(_escape_control, text.replace("\\", "\\\\").replace('"', '\\"'))
     return f'"{escaped}"'
 
 
@@ -101,6 +112,28 @@ class MaskFilter(logging.Filter):
         record.msg = mask(record.getMessage())
         record.args = None
         return True
+
+
+class _ClientsFault(logging.Filter):
+    """Engine.IO logs a handshake from a page of a foreign origin as an error (the first in
+    each process, then as info). The fault is the client's: a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and "is not an accepted origin" in record.getMessage():
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def socketio_logger(name: str) -> logging.Logger:
+    """The logger to hand python-socketio and Engine.IO (``name``: ``socketio.server`` or
+    ``engineio.server``): their warnings and errors go through our handlers, in our format
+    and masked. Given ``False`` instead, each library adds a handler of its own that prints
+    its lines raw to standard error, besides ours."""
+    logger = logging.getLogger(name)
+    logger.setLevel(logging.WARNING)
+    if not any(isinstance(f, _ClientsFault) for f in logger.filters):
+        logger.addFilter(_ClientsFault())
+    return logger
 
 
 def configure(level: str | None = None, *, stream: Any = None) -> None:

@@ -18,6 +18,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from kiosk.inputs import SocketPacket
+from kiosk.logs import socketio_logger
 from kiosk.origins import origin_check
 from kiosk.realtime.publisher import Publisher, live_body
 from kiosk.settings import Settings
@@ -79,8 +80,8 @@ class Realtime:
             # with 2,000 displays) to check one connection; ``_sweep`` checks them all in one
             # pass every 2.5 s instead.
             monitor_clients=False,
-            logger=False,
-            engineio_logger=False,
+            logger=socketio_logger("socketio.server"),
+            engineio_logger=socketio_logger("engineio.server"),
         )
         self.socketio.server.packet_class = SocketPacket  # strict JSON, as for HTTP bodies
         self.publisher = Publisher(self.socketio, decorate_call, site_displays)

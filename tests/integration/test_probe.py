@@ -150,6 +150,10 @@ def test_probe(srv: serverproc.Server) -> None:
     log = srv.log_path.read_text(errors="replace")
     assert "Traceback" not in log, srv.log_tail(60)
     assert ticket["code"] not in log
+    # The refused origin: one line in our format, a warning (the client's fault), not a raw
+    # line of the library's own besides it.
+    refused = [line for line in log.splitlines() if "is not an accepted origin" in line]
+    assert refused and all("level=warning" in line for line in refused), refused
 
 
 def form_csrf(session: requests.Session, srv: serverproc.Server) -> str:

@@ -32,6 +32,17 @@ def test_one_line_with_level_logger_and_fields() -> None:
     assert 'path="/var/lib/motcua/b x"' in line
 
 
+def test_control_characters_from_a_request_are_escaped() -> None:
+    # As gunicorn's access log line would hold a hostile path: CR, NUL, a terminal escape.
+    path = '/api/v1/sites/x\r\n\x00\x1b[2Kts=forged "GET / HTTP/1.1" 200\x7f\x85'
+    line = logs.LogfmtFormatter(journal=False).format(
+        record('127.0.0.1 "GET %s HTTP/1.1" 404', path)
+    )
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in line)
+    assert "x\\r\\n\\x00\\x1b[2Kts=forged" in line
+    assert "\\x7f\\x85" in line
+
+
 def test_journal_lines_carry_the_syslog_priority_and_no_time() -> None:
     formatter = logs.LogfmtFormatter(journal=True)
     assert formatter.format(record("x", level=logging.ERROR)).startswith("<3>level=error ")
