@@ -325,6 +325,18 @@ def call(
     return response.status, json.loads(raw) if raw and kind.startswith("application/json") else None
 
 
+def read_head(sock: socket.socket) -> bytes:
+    """What a raw socket receives up to the end of a response's head (and whatever came along
+    with it); less if the server closes first."""
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
 def cut_connections(pg_url: str, *, listener: bool) -> int:
     """Terminate the PostgreSQL connections of ``pg_url``'s database, as its restart would:
     the server's ``LISTEN`` connection alone (``listener``), or all its others. Returns how

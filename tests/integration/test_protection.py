@@ -49,13 +49,7 @@ def _upgrade(
         + headers
         + b"\r\n"
     )
-    head = b""
-    while b"\r\n\r\n" not in head:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        head += chunk
-    return sock, head
+    return sock, serverproc.read_head(sock)
 
 
 def _closed_within(sock: socket.socket, seconds: float) -> bool:

@@ -163,13 +163,7 @@ def _post_raw(port: int, head: bytes, pieces: list[bytes], pause: float) -> byte
         for piece in pieces:
             time.sleep(pause)
             sock.sendall(piece)
-        answer = b""
-        while b"\r\n\r\n" not in answer:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-        return answer
+        return serverproc.read_head(sock)
     finally:
         sock.close()
 
