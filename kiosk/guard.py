@@ -75,10 +75,6 @@ class ConnectionCap:
         return ClosingIterator(result, [release])
 
 
-def _is_websocket(environ: dict[str, Any]) -> bool:
-    return environ.get("HTTP_UPGRADE", "").lower() == "websocket"
-
-
 def _uncompressed(app: WSGIApp) -> WSGIApp:
     """Drop the client's WebSocket extension offer, so that no connection is compressed.
 

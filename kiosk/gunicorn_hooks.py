@@ -43,10 +43,10 @@ def _lighten_connections() -> None:
     """Keep the collector's pauses short while a worker holds thousands of connections.
 
     A full collection walks every object the collector tracks, and it stops the whole worker
-    meanwhile: every request and every display with it. Measured with 2,000 displays on two
-    workers, a full collection took 60-90 ms once the application was loaded, and 150 ms or
-    more once the connections had added theirs; the latency of a call to the displays went
-    with it (p99 120-170 ms). Three settings cut that:
+    meanwhile: every request and every display with it. Measured on two workers, a full
+    collection took 60-69 ms for the loaded application alone, and 75-115 ms more for 1,000
+    display connections per worker; the latency of a call to 2,000 displays went with it
+    (p99 120-170 ms). Three settings cut that:
 
     - ``gc.freeze()`` once the application is loaded: its ~157,000 objects (modules, classes,
       functions, configuration) live as long as the process and hold no garbage, so no
