@@ -49,6 +49,14 @@ def open_console(page: Any, server: serverproc.Server, name: str, counter: int) 
     page.wait_for_selector("#status:not(:empty)")
 
 
+def press(page: Any, key: str, act: str) -> None:
+    """Press a console shortcut once its button is enabled, as a person sees it: while an
+    action's request is in flight every button is disabled and a shortcut does nothing (a
+    push may already show its result)."""
+    page.wait_for_selector(f'[data-act="{act}"]:not([disabled])')
+    page.keyboard.press(key)
+
+
 def no_dialogs(page: Any) -> list[str]:
     """Collect any alert() the page shows (an injected script would)."""
     seen: list[str] = []
@@ -94,7 +102,7 @@ def test_a_morning_at_two_counters(
         assert {first, second} <= {"A001", "A002", "A003", "A004"}
 
         # Counter 2 transfers its ticket to civil status (served by counter 1) with a note.
-        two.keyboard.press("c")
+        press(two, "c", "transfer")
         two.check('#dlg-transfer input[value="hotich"]')
         two.fill("#dlg-transfer textarea[name=note]", NOTE)
         shot(two, "counter-transfer")
@@ -108,7 +116,7 @@ def test_a_morning_at_two_counters(
         assert one.locator("#transferred script").count() == 0
 
         # Start serving, then reload: the current ticket is still there.
-        one.keyboard.press("b")
+        press(one, "b", "start")
         one.wait_for_selector('#current[data-status="serving"]')
         one.reload()
         one.wait_for_selector("#current-ticket:not([hidden])")
@@ -118,19 +126,19 @@ def test_a_morning_at_two_counters(
         shot(one, "counter-console")
 
         # Done and call next from the keyboard: counter 1 takes the next one in its order.
-        one.keyboard.press("g")
+        press(one, "g", "next")
         expect(one.locator("#cur-number")).not_to_have_text(first)
 
         # Pause with a reason, then resume.
-        one.keyboard.press("x")
+        press(one, "x", "done")
         one.wait_for_selector("#current-empty:not([hidden])")
-        one.keyboard.press("d")
+        press(one, "d", "pause")
         one.check('#dlg-pause input[value="Họp"]')
         one.click('#dlg-pause button[value="ok"]')
         one.wait_for_selector("#paused:not([hidden])")
         assert one.text_content("#pause-reason") == "Họp"
         assert one.is_disabled('[data-act="next"]')
-        one.keyboard.press("d")
+        press(one, "d", "unpause")
         one.wait_for_selector("#paused", state="hidden")
         assert alerts_one == [] and alerts_two == []
     finally:

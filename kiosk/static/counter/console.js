@@ -137,6 +137,7 @@
     document.querySelectorAll("#actions [data-act]").forEach((b) => {
       b.disabled = busy || !allowed.has(b.dataset.act);
     });
+    document.querySelector('[data-act="unpause"]').disabled = busy;
     const suggest = board.current && board.current.status === "called" &&
       board.current.recalls >= board.no_show_after_recalls;
     document.querySelector('[data-act="no-show"]').classList.toggle("suggest", !!suggest);
@@ -235,6 +236,7 @@
       M.toast(`${T.error}: ${err.message}`, "error");
     } finally {
       busy = false;
+      if (board) renderButtons(); // at once: a push may already show the action's result
       await refresh();
     }
   }
