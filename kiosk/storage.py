@@ -11,7 +11,8 @@ ticket on them, more than the statements themselves; measured by ``bench/bench_q
 the values are converted by the columns' own SQLAlchemy types, so the rows are exactly those
 the ORM would write. On PostgreSQL the counter row is bumped and the ticket, its history entry,
 its print job, its audit entry and its idempotency key are written by one statement (see
-:func:`add_ticket`), which the issuing request runs as a transaction of its own.
+:func:`add_ticket`), which the issuing request runs as a transaction of its own, on the driver
+connection too (:data:`ALONE`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ _NUMBERS, _TICKETS, _EVENTS, _JOBS, _DISPLAY_EVENTS, _AUDIT, _KEYS = (
         IdempotencyKey,
     )
 )
+# Session.info key of a single-statement block on PostgreSQL (``kiosk.db``): a function that
+# runs its one write as a transaction of its own, on the driver's connection.
+ALONE = "motcua_alone"
 _INSERTS: dict[str, Callable[[Any], Any]] = {
     "postgresql": postgresql.insert,
     "sqlite": sqlite.insert,
@@ -162,11 +166,13 @@ def add_ticket(
             "prefix": prefix,
             "cap": cap,
         }
-        shape = tuple(part is not None for part in parts.values())
-        row = s.execute(_pg_add_ticket(shape), params).one_or_none()
+        stmt = _pg_add_ticket(tuple(part is not None for part in parts.values()))
+        alone = s.info.get(ALONE)  # a single-statement block: the statement commits as it runs
+        row = alone(stmt, params) if alone is not None else s.execute(stmt, params).one_or_none()
         if row is None:  # the counter was not bumped: past the cap
             return None
-        return Numbered(int(row.id), int(row.seq), int(row.waiting), int(row.priority_waiting))
+        ticket_id, seq, waiting, priority_waiting = row
+        return Numbered(int(ticket_id), int(seq), int(waiting), int(priority_waiting))
 
     # The session's own connection, inside its transaction (public API: Connection.connection
     # is the pool's proxy, .driver_connection the sqlite3 connection).

@@ -69,9 +69,13 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                 s = tx.s
                 remember = None
                 if key is not None and caller.token_id is not None:
-                    replayed = idempotency.replay(s, caller.token_id, key, fingerprint)
-                    if replayed is not None:
-                        break
+                    # A key is new but for a retry or a double tap: the ticket is written
+                    # with it at once, and only when that fails on the key (nothing written)
+                    # is the earlier answer looked up: no read before every ticket.
+                    if attempt:
+                        replayed = idempotency.replay(s, caller.token_id, key, fingerprint)
+                        if replayed is not None:
+                            break
                     now = app.clock.now()
                     remember = idempotency.key_row(caller.token_id, key, fingerprint, now)
                 ticket = tx.take(
@@ -93,7 +97,8 @@ def create_ticket(caller: Caller, body: schemas.IssueTicketIn) -> Any:
                 ticket.estimated_wait_s = estimated_wait(s, app, ticket, ticket.ahead)
             break
         except IntegrityError:
-            # The same key raced in from a double tap: the retry finds and replays it.
+            # The key was used (a retry) or raced in (a double tap): the next attempt finds
+            # and replays it.
             if attempt == 2 or key is None:
                 raise
     if replayed is not None:

@@ -73,10 +73,19 @@ def describe(errors: list[Exception]) -> str:
 THREADS, PER_THREAD = 16, 40
 
 
-def issue_many(db: Database, cfg: Config, clock: FixedClock, services: list[str]) -> list[Ticket]:
+def issue_many(
+    db: Database,
+    cfg: Config,
+    clock: FixedClock,
+    services: list[str],
+    *,
+    single_statement: bool = False,
+) -> list[Ticket]:
+    """Issue one ticket of each of ``services`` in turn; ``single_statement`` as the API does
+    (on PostgreSQL the ticket's statement then commits on its own, on the driver)."""
     out = []
     for service in services:
-        with db.transaction() as s:
+        with db.transaction(single_statement=single_statement) as s:
             ticket, _ = issue_ticket(s, cfg, clock, KIOSK, site="hall", service=service)
         out.append(ticket)
     return out
@@ -105,11 +114,15 @@ def check_numbers(
     assert last == expected
 
 
+@pytest.mark.parametrize("single_statement", [False, True], ids=["transaction", "statement"])
 def test_numbering_16_threads_unique_and_gap_free(
-    any_db: Database, cast: Config, clock: FixedClock
+    any_db: Database, cast: Config, clock: FixedClock, single_statement: bool
 ) -> None:
     results, errors = run_threads(
-        THREADS, lambda _i: issue_many(any_db, cast, clock, ["cert"] * PER_THREAD)
+        THREADS,
+        lambda _i: issue_many(
+            any_db, cast, clock, ["cert"] * PER_THREAD, single_statement=single_statement
+        ),
     )
     assert not errors, describe(errors)
     issued = [t for batch in results for t in batch]
@@ -122,7 +135,8 @@ def test_numbering_two_services_interleaved(
     # Even threads start with cert, odd ones with civil; each alternates.
     def work(i: int) -> list[Ticket]:
         first, second = ("cert", "civil") if i % 2 == 0 else ("civil", "cert")
-        return issue_many(any_db, cast, clock, [first, second] * (PER_THREAD // 2))
+        services = [first, second] * (PER_THREAD // 2)
+        return issue_many(any_db, cast, clock, services, single_statement=True)
 
     results, errors = run_threads(THREADS, work)
     assert not errors, describe(errors)
@@ -151,7 +165,7 @@ time.sleep(max(0.0, float(start) - time.time()))
 out = []
 try:
     for i in range(int(count)):
-        with db.transaction() as s:
+        with db.transaction(single_statement=True) as s:
             t, _ = issue_ticket(s, cfg, clock, Actor(role="kiosk"), site="hall",
                                 service=("cert", "civil")[i % 2])
             out.append([t.service, t.seq, t.number])
