@@ -67,12 +67,12 @@ class Database:
         # commits (see ``GroupCommit``); only one of them at a time competes for SQLite's lock
         # with the writers of other processes.
         self._group = GroupCommit(self.engine, self._auth_committed) if self.is_sqlite else None
+        self._pings = None if self.is_sqlite else _IdlePing(self.engine)
         # Single-statement blocks on PostgreSQL: reads in autocommit (no BEGIN and ROLLBACK
         # round trips), the write on the driver (see ``_alone``).
-        self._pings = None if self.is_sqlite else _IdlePing(self.engine)
         autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._alone_sessions = sessionmaker(autocommit, expire_on_commit=False, autoflush=False)
-        self._compiled: dict[ClauseElement, _Compiled] = {}
+        self._compiled: dict[ClauseElement, _Compiled] = {}  # compiled once per statement
 
     @contextmanager
     def transaction(self, *, single_statement: bool = False) -> Iterator[Session]:
@@ -133,8 +133,8 @@ class Database:
         try:
             driver = pooled.driver_connection
             assert driver is not None
-            driver.autocommit = True
             try:
+                driver.autocommit = True
                 row = driver.execute(compiled.sql, values).fetchone()
             except dialect.loaded_dbapi.Error as exc:
                 cut = bool(dialect.is_disconnect(exc, driver, None))
