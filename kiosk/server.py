@@ -17,6 +17,7 @@ deadlock under greenlets.
 from __future__ import annotations
 
 import os
+import resource
 import sys
 
 from kiosk.settings import Settings, SettingsError
@@ -29,8 +30,34 @@ HEADER_TIMEOUT_S = 10
 GRACEFUL_TIMEOUT_S = 10
 
 
+# Open files a worker needs beyond its client connections: database connections, Redis,
+# logs, printers, voice clips.
+FILES_HEADROOM = 1024
+
+
 class ServeError(Exception):
     pass
+
+
+def raise_open_files_limit(connections: int) -> str | None:
+    """Raise this process's soft limit on open files (inherited by gunicorn and its workers)
+    to what ``connections`` client connections per worker need, up to the hard limit. Every
+    connection is a file: under systemd the soft limit is 1024 unless the unit says otherwise,
+    and a worker at that limit fails to accept (``EMFILE``) while one address holds ~1,000 idle
+    sockets. Returns a warning for the operator when the hard limit is too low, else None."""
+    needed = connections + FILES_HEADROOM
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        if target > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        if target < needed:
+            return (
+                f"open files limited to {target}, below the {needed} that "
+                f"MOTCUA_MAX_CONNECTIONS={connections} needs: raise LimitNOFILE (systemd) or "
+                "ulimit -n, or lower MOTCUA_MAX_CONNECTIONS"
+            )
+    return None
 
 
 def gunicorn_argv(settings: Settings, host: str, port: int, workers: int) -> list[str]:
@@ -102,6 +129,9 @@ def serve(host: str, port: int, *, workers: int = 1) -> int:
     core.require_schema()  # fail fast with one clear line rather than per request
     check_printers(core.config, core.settings)
     core.db.dispose()
+    warning = raise_open_files_limit(settings.max_connections)
+    if warning:
+        print(f"motcua: warning: {warning}", file=sys.stderr, flush=True)
     argv = gunicorn_argv(settings, host, port, workers)
     print(f"motcua serving on http://{host}:{port} ({workers} worker processes)", flush=True)
     os.execv(argv[0], argv)

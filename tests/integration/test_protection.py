@@ -6,6 +6,8 @@
   slowed by it.
 * Clients that send their headers slowly hold nothing but a greenlet, and only for a while.
 * Behind trusted proxies the cap counts the real client (X-Forwarded-For), never otherwise.
+* A worker may hold as many open files as its connections need, even when started with the
+  soft limit of 1024 that systemd and shells give by default.
 * A user disabled while their Socket.IO connection is open is disconnected at once.
 * WebSockets are never compressed: a browser's offer of ``permessage-deflate`` is declined
   (a zlib compressor per connection doubled what an idle display costs).
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import socket
 import threading
 import time
@@ -25,6 +28,8 @@ import socketio
 from werkzeug.test import Client
 
 from kiosk.guard import guard
+from kiosk.server import FILES_HEADROOM
+from kiosk.settings import Settings
 from tests import serverproc
 
 servers = serverproc.fixture()
@@ -161,6 +166,37 @@ def _get(app: Any, forwarded: str) -> Any:
     return Client(app).get(
         "/", headers={"X-Forwarded-For": forwarded}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
     )
+
+
+def _open_files_limit(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max open files"):
+            return int(line.split()[3])
+    raise AssertionError("no open-files line")
+
+
+def test_workers_may_open_as_many_files_as_their_connections_need(
+    servers: serverproc.Servers, tmp_path: Path
+) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    srv = serverproc.Server(tmp_path / "server")
+    servers.started.append(srv)  # stopped at the end of the test
+    srv.init_db()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))  # as systemd starts a service
+    try:
+        srv.launch()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    srv.wait_ready()
+    needed = Settings.from_env().max_connections + FILES_HEADROOM
+    expected = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    assert expected > 1024
+    workers = srv.pids()[1:]
+    assert workers, "no gunicorn worker"
+    for pid in workers:
+        assert _open_files_limit(pid) == expected
+    if expected < needed:
+        assert "open files limited to" in srv.log_tail(), srv.log_tail()
 
 
 def test_cap_counts_the_client_behind_trusted_proxies() -> None:

@@ -283,3 +283,11 @@ def test_office_ca_drop_in_trusts_the_ca_in_the_browsers_own_home() -> None:
         # HOME is the unit's tmpfs runtime directory: the database is made anew at each start.
         runtime = read_unit(unit)["Service"]["RuntimeDirectory"][0]
         assert f"HOME=%t/{runtime}" in read_unit(unit)["Service"]["Environment"]
+
+
+def test_server_may_open_a_file_per_connection() -> None:
+    from kiosk.server import FILES_HEADROOM
+    from kiosk.settings import Settings
+
+    (limit,) = read_unit("motcua.service")["Service"]["LimitNOFILE"]
+    assert int(limit) >= Settings.from_env().max_connections + FILES_HEADROOM
