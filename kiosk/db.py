@@ -152,10 +152,11 @@ class Database:
                     dialect=dialect,
                 ) from exc
             finally:
-                try:
-                    driver.autocommit = False
-                except Exception:  # left mid-statement (the request was cancelled): not reused
-                    pooled.invalidate()
+                if pooled.is_valid:  # a cut connection is already dropped
+                    try:
+                        driver.autocommit = False
+                    except Exception:  # left mid-statement (the request was cancelled)
+                        pooled.invalidate()  # not reused
         finally:
             pooled.close()
         return None if row is None else tuple(row)
